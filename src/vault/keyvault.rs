@@ -1,0 +1,1 @@
+//! Azure Key Vault as a secret source (issue #4).
