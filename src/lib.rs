@@ -4,6 +4,9 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod grammar;
+pub mod names;
+pub mod scan;
 pub mod secret;
 pub mod span;
 pub mod vault;

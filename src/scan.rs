@@ -1,0 +1,338 @@
+//! The scanner: finds every placeholder, escape, malformed placeholder and near miss in
+//! one file, with its span. A byte search finds each `$`; the grammar says what starts
+//! there. Linear in the input, also on one multi-megabyte line.
+
+use pest::Parser as _;
+use pest::error::{Error as PestError, ErrorVariant, InputLocation};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::grammar::{PlaceholderParser, Rule};
+use crate::names;
+use crate::span::{LineIndex, Span};
+
+/// One thing the scanner found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// Where it is; it starts at the `$`.
+    pub span: Span,
+    /// What it is.
+    pub kind: ItemKind<'a>,
+}
+
+/// The kinds of things the scanner finds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemKind<'a> {
+    /// A complete placeholder (its names may still break Azure's rules).
+    Placeholder(Placeholder<'a>),
+    /// `$$<kv:`, which stands for the literal text `$<kv:`.
+    Escape,
+    /// Text that starts with `$<kv:` but does not complete a placeholder.
+    Malformed(Malformed),
+    /// Text that looks like a placeholder but is not one (`$<KV:`, `${kv:` ...).
+    NearMiss,
+}
+
+/// The segments of a complete placeholder, as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placeholder<'a> {
+    /// The vault name.
+    pub vault: &'a str,
+    /// The secret name.
+    pub secret: &'a str,
+    /// The version, if pinned.
+    pub version: Option<&'a str>,
+}
+
+/// Why a placeholder is malformed, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    /// What is wrong, e.g. "empty secret name".
+    pub message: String,
+}
+
+/// The literal text an escape stands for.
+pub const ESCAPED: &str = "$<kv:";
+
+/// A placeholder can be longer than this only with absurd names; the grammar first sees
+/// this much of the rest of the input, and all of it only when that was not enough.
+const WINDOW: usize = 512;
+
+/// Scans one file.
+pub fn scan(text: &str) -> Vec<Item<'_>> {
+    let bytes = text.as_bytes();
+    let mut index = LineIndex::new(bytes);
+    let mut items = Vec::new();
+    let mut pos = 0;
+
+    while let Some(found) = memchr::memchr(b'$', &bytes[pos..]) {
+        let at = pos + found;
+        match classify(&text[at..]) {
+            Some((kind, len, skip)) => {
+                items.push(Item { span: index.span(at, len), kind });
+                pos = at + skip;
+            }
+            None => pos = at + 1,
+        }
+    }
+    items
+}
+
+/// Says what starts at `rest` (which begins with `$`): the item, its length and how far
+/// to move on. After a malformed placeholder the scan resumes behind `$<kv:`, so that a
+/// good placeholder later on the same line is still found.
+fn classify(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
+    if !matches!(rest.as_bytes().get(1), Some(b'$' | b'<' | b'{' | b'(' | b'[')) {
+        return None;
+    }
+    let window = &rest[..floor_char_boundary(rest, WINDOW)];
+    let parsed = parse_candidate(window);
+    let truncated = window.len() < rest.len();
+    if truncated && matches!(&parsed, Err(e) if error_offset(e) >= window.len()) {
+        return interpret(rest, parse_candidate(rest));
+    }
+    interpret(window, parsed)
+}
+
+type Parsed<'a> = Result<pest::iterators::Pairs<'a, Rule>, Box<PestError<Rule>>>;
+
+fn parse_candidate(text: &str) -> Parsed<'_> {
+    PlaceholderParser::parse(Rule::candidate, text).map_err(Box::new)
+}
+
+fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usize, usize)> {
+    match parsed {
+        Ok(mut pairs) => {
+            let pair = pairs.next()?;
+            let len = pair.as_str().len();
+            let kind = match pair.as_rule() {
+                Rule::escape => ItemKind::Escape,
+                Rule::placeholder => ItemKind::Placeholder(segments(pair)),
+                _ => ItemKind::NearMiss,
+            };
+            Some((kind, len, len))
+        }
+        Err(error) if PlaceholderParser::parse(Rule::opening, text).is_ok() => {
+            let end = error_offset(&error).clamp(ESCAPED.len(), text.len());
+            let malformed = Malformed { message: describe(&error, text) };
+            Some((ItemKind::Malformed(malformed), end, ESCAPED.len()))
+        }
+        Err(_) => None,
+    }
+}
+
+fn segments(pair: pest::iterators::Pair<'_, Rule>) -> Placeholder<'_> {
+    let mut placeholder = Placeholder { vault: "", secret: "", version: None };
+    for inner in pair.into_inner() {
+        match inner.as_rule() {
+            Rule::vault => placeholder.vault = inner.as_str(),
+            Rule::secret => placeholder.secret = inner.as_str(),
+            Rule::version => placeholder.version = Some(inner.as_str()),
+            _ => {}
+        }
+    }
+    placeholder
+}
+
+fn error_offset(error: &PestError<Rule>) -> usize {
+    match error.location {
+        InputLocation::Pos(pos) | InputLocation::Span((_, pos)) => pos,
+    }
+}
+
+/// Turns a pest error into a plain sentence. Raw pest messages never reach the user.
+fn describe(error: &PestError<Rule>, text: &str) -> String {
+    let offset = error_offset(error);
+    let found = text[offset..].chars().next();
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let segment = expected.iter().copied().find(|r| matches!(r, Rule::vault | Rule::secret | Rule::version));
+    let wanted = phrase_list(&expected);
+
+    let message = match (found, segment) {
+        (None | Some('\n' | '\r'), _) => {
+            format!("unterminated placeholder: expected {wanted} before the end of the line")
+        }
+        (Some(c), _) if c.is_whitespace() => {
+            format!("whitespace inside a placeholder: expected {wanted}, found whitespace")
+        }
+        (Some('/' | '>'), Some(rule)) => format!("empty {}", segment_name(rule)),
+        (Some(c), _) => format!("expected {wanted}, found `{c}`"),
+    };
+    match hint(&text[ESCAPED.len()..offset]) {
+        Some(hint) => format!("malformed placeholder: {message} ({hint})"),
+        None => format!("malformed placeholder: {message}"),
+    }
+}
+
+/// Names a problem in the segments read before the error, such as the `:` of a default
+/// value that placeholders do not have.
+fn hint(consumed: &str) -> Option<String> {
+    let mut parts = consumed.split('/');
+    let vault = parts.next().filter(|s| !s.is_empty())?;
+    if let Some(problem) = names::check_vault(vault).err().filter(is_stray_character) {
+        return Some(format!("{problem} in vault name `{vault}`"));
+    }
+    let secret = parts.next().filter(|s| !s.is_empty())?;
+    let problem = names::check_secret(secret).err().filter(is_stray_character)?;
+    Some(format!("{problem} in secret name `{secret}`"))
+}
+
+/// A character worth naming in a hint: not a quote, which is most likely the end of the
+/// string the placeholder was meant to sit in.
+fn is_stray_character(problem: &names::NameProblem) -> bool {
+    matches!(problem, names::NameProblem::BadCharacter(c) | names::NameProblem::NonAscii(c)
+        if !matches!(c, '"' | '\'' | '`'))
+}
+
+fn segment_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::vault => "vault name",
+        Rule::secret => "secret name",
+        _ => "version",
+    }
+}
+
+fn phrase_list(rules: &[Rule]) -> String {
+    let mut phrases: Vec<&str> = rules.iter().map(|r| r.phrase()).collect();
+    phrases.dedup();
+    match phrases.as_slice() {
+        [] => "`>`".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn floor_char_boundary(text: &str, max: usize) -> usize {
+    if max >= text.len() {
+        return text.len();
+    }
+    (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+impl Item<'_> {
+    /// The placeholder, if this item is one.
+    pub fn placeholder(&self) -> Option<&Placeholder<'_>> {
+        match &self.kind {
+            ItemKind::Placeholder(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The findings this item gives by itself: KV001 for a malformed placeholder,
+    /// KV002-KV004 for invalid names, KV005 for a near miss.
+    pub fn diagnostics(&self, path: &std::path::Path, text: &str) -> Vec<Diagnostic> {
+        let at = |code, message| Diagnostic::new(code, path.to_owned(), self.span, message);
+        match &self.kind {
+            ItemKind::Escape => Vec::new(),
+            ItemKind::Malformed(m) => vec![at(Code::Kv001, m.message.clone())],
+            ItemKind::NearMiss => {
+                let shown = &text[self.span.range()];
+                vec![
+                    at(Code::Kv005, format!("`{shown}` looks like a placeholder but is not one"))
+                        .with_help("a placeholder starts with `$<kv:`, in lower case"),
+                ]
+            }
+            ItemKind::Placeholder(p) => p.name_problems(path, self.span),
+        }
+    }
+}
+
+impl Placeholder<'_> {
+    /// KV002-KV004 for each name that breaks Azure's rules.
+    pub fn name_problems(&self, path: &std::path::Path, span: Span) -> Vec<Diagnostic> {
+        let mut found = Vec::new();
+        let mut check = |code, what, name: &str, result: Result<(), names::NameProblem>, rule| {
+            if let Err(problem) = result {
+                let message = format!("invalid {what} `{name}`: {problem}");
+                found.push(Diagnostic::new(code, path.to_owned(), span, message).with_help(rule));
+            }
+        };
+        check(Code::Kv002, "vault name", self.vault, names::check_vault(self.vault), names::VAULT_RULE);
+        check(Code::Kv003, "secret name", self.secret, names::check_secret(self.secret), names::SECRET_RULE);
+        if let Some(version) = self.version {
+            check(Code::Kv004, "version", version, names::check_version(version), names::VERSION_RULE);
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, String)> {
+        scan(text)
+            .into_iter()
+            .map(|item| {
+                let what = match item.kind {
+                    ItemKind::Placeholder(p) => {
+                        format!("ph {}/{}/{}", p.vault, p.secret, p.version.unwrap_or("-"))
+                    }
+                    ItemKind::Escape => "escape".into(),
+                    ItemKind::Malformed(m) => m.message,
+                    ItemKind::NearMiss => format!("near {}", &text[item.span.range()]),
+                };
+                (item.span.to_string(), what)
+            })
+            .collect()
+    }
+
+    macro_rules! scans {
+        ($($name:ident: $text:expr => [$(($pos:expr, $what:expr)),* $(,)?];)*) => {$(
+            #[test]
+            fn $name() {
+                let expected: Vec<(String, String)> =
+                    vec![$(($pos.to_string(), $what.to_string())),*];
+                assert_eq!(kinds($text), expected);
+            }
+        )*};
+    }
+
+    scans! {
+        plain_placeholder: "password: \"$<kv:kv-app/db-pass>\"" => [("1:12", "ph kv-app/db-pass/-")];
+        pinned_version: "$<kv:kv/s/0123456789abcdef0123456789abcdef>" =>
+            [("1:1", "ph kv/s/0123456789abcdef0123456789abcdef")];
+        two_on_a_line: "$<kv:a/b>$<kv:c/d>" => [("1:1", "ph a/b/-"), ("1:10", "ph c/d/-")];
+        escape_wins_leftmost: "$$$<kv:a/b>" => [("1:2", "escape")];
+        dollars_alone_are_text: "price: US$5 $$ done ${p_x} $" => [];
+        unicode_columns: "schlüssel: $<kv:kv-app/x>" => [("1:12", "ph kv-app/x/-")];
+        crlf_lines: "a=1\r\n\r\nb=$<kv:kv-db/>\r\n" =>
+            [("3:3", "malformed placeholder: empty secret name")];
+        unterminated_at_line_end: "d = \"$<kv:kv-app/db-pass\"\nnext" =>
+            [("1:6", "malformed placeholder: unterminated placeholder: expected `/` or `>` before the end of the line")];
+        split_across_lines: "b = \"$<kv:kv-app/db-\npass>\"" =>
+            [("1:6", "malformed placeholder: unterminated placeholder: expected `/` or `>` before the end of the line")];
+        missing_secret: "$<kv:kv-crm-dev>" =>
+            [("1:1", "malformed placeholder: expected `/`, found `>`")];
+        empty_vault: "$<kv:/x>" => [("1:1", "malformed placeholder: empty vault name")];
+        whitespace_inside: "$<kv: kv/x>" =>
+            [("1:1", "malformed placeholder: whitespace inside a placeholder: expected a vault name, found whitespace")];
+        default_value_is_malformed: "$<kv:kv-app/endpoint:http://localhost:8080>" =>
+            [("1:1", "malformed placeholder: empty version (invalid character `:` in secret name `endpoint:http:`)")];
+        malformed_then_good: "$<kv:a $<kv:b/c>" =>
+            [("1:1", "malformed placeholder: whitespace inside a placeholder: expected `/`, found whitespace"),
+             ("1:8", "ph b/c/-")];
+        extra_close_is_text: "$<kv:a/b>>" => [("1:1", "ph a/b/-")];
+        near_misses: "$<KV:a/b> ${kv:a/b} $<vault:a/b> $<kv a/b> ${kvx}" =>
+            [("1:1", "near $<KV:"), ("1:11", "near ${kv:"), ("1:21", "near $<vault:"),
+             ("1:34", "near $<kv ")];
+        end_of_input: "x $<kv:" =>
+            [("1:3", "malformed placeholder: unterminated placeholder: expected a vault name before the end of the line")];
+    }
+
+    #[test]
+    fn long_segments_are_parsed_whole() {
+        let text = format!("$<kv:kv/{}>", "s".repeat(5000));
+        let items = scan(&text);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].placeholder().unwrap().secret.len(), 5000);
+    }
+
+    #[test]
+    fn linear_on_one_long_line() {
+        let text = "{\"a\":\"$<kv:\"},".repeat(50_000);
+        assert_eq!(scan(&text).len(), 50_000);
+    }
+}
