@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod filetype;
 pub mod grammar;
 pub mod names;
 pub mod scan;
