@@ -1,1 +1,373 @@
-//! dotenv
+//! `.env` files, read as the `dotenvy` crate reads them: `KEY=value` lines with an
+//! optional `export`, `#` comment lines and inline comments after whitespace, values made
+//! of unquoted, `'single'` and `"double"` quoted runs, `$NAME` substitution outside
+//! single quotes, and the escapes `\\ \' \" \$ \n` and `\ `.
+
+use super::{Edit, EncodeProblem, Site, collect};
+use crate::scan::Item;
+
+/// Where an item sits in a `.env` file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Context {
+    /// A comment line or an inline comment.
+    Comment,
+    /// Inside an unquoted run of the value, which spans `start..end`.
+    Unquoted {
+        /// Start of the run.
+        start: usize,
+        /// End of the run.
+        end: usize,
+        /// The run is the whole value.
+        whole: bool,
+    },
+    /// Inside `'...'`.
+    Single {
+        /// The quotes hold only the item.
+        whole: bool,
+    },
+    /// Inside `"..."`.
+    Double {
+        /// The quotes hold only the item.
+        whole: bool,
+    },
+    /// Anywhere else: a key, right after a backslash, or a line dotenvy rejects.
+    Elsewhere(&'static str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    LineStart,
+    Key,
+    AfterKey,
+    ValueStart,
+    Unquoted,
+    UnquotedEscape,
+    Strong,
+    Weak,
+    WeakEscape,
+    AfterQuote,
+    ExpectEnd,
+    Comment,
+    Invalid,
+}
+
+struct Lexer<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    state: State,
+    key_start: usize,
+    run_start: usize,
+    run_from_value_start: bool,
+}
+
+impl Lexer<'_> {
+    fn step(&mut self) -> Option<usize> {
+        let b = self.bytes[self.pos];
+        let pos = self.pos;
+        self.pos += 1;
+        let blank = matches!(b, b' ' | b'\t' | b'\r');
+        let mut ended_run = None;
+        if b == b'\n' && !matches!(self.state, State::Strong | State::Weak | State::WeakEscape) {
+            if self.state == State::Unquoted {
+                ended_run = Some(pos);
+            }
+            self.state = State::LineStart;
+            return ended_run;
+        }
+        self.state = match (self.state, b) {
+            (State::LineStart, _) if blank => State::LineStart,
+            (State::LineStart, b'#') => State::Comment,
+            (State::LineStart, _) => {
+                self.key_start = pos;
+                State::Key
+            }
+            (State::Key, b'=') | (State::AfterKey, b'=') => State::ValueStart,
+            (State::Key, _) if blank => {
+                if &self.bytes[self.key_start..pos] == b"export" {
+                    State::LineStart
+                } else {
+                    State::AfterKey
+                }
+            }
+            (State::Key, _) => State::Key,
+            (State::AfterKey, _) if blank => State::AfterKey,
+            (State::ValueStart | State::AfterQuote | State::ExpectEnd, _) if blank => State::ExpectEnd,
+            (State::ValueStart, b'#') | (State::ExpectEnd, b'#') => State::Comment,
+            (State::ValueStart | State::AfterQuote, b'\'') => State::Strong,
+            (State::ValueStart | State::AfterQuote, b'"') => State::Weak,
+            (State::ValueStart | State::AfterQuote, _) => {
+                self.run_from_value_start = self.state == State::ValueStart;
+                self.run_start = pos;
+                if b == b'\\' { State::UnquotedEscape } else { State::Unquoted }
+            }
+            (State::Unquoted, _) if blank => {
+                ended_run = Some(pos);
+                State::ExpectEnd
+            }
+            (State::Unquoted, b'\'') => {
+                ended_run = Some(pos);
+                State::Strong
+            }
+            (State::Unquoted, b'"') => {
+                ended_run = Some(pos);
+                State::Weak
+            }
+            (State::Unquoted, b'\\') => State::UnquotedEscape,
+            (State::UnquotedEscape, _) | (State::Unquoted, _) => State::Unquoted,
+            (State::Strong, b'\'') | (State::Weak, b'"') => State::AfterQuote,
+            (State::Weak, b'\\') => State::WeakEscape,
+            (State::WeakEscape, _) | (State::Weak, _) => State::Weak,
+            (State::Strong, _) => State::Strong,
+            (State::Comment, _) => State::Comment,
+            (State::AfterKey | State::ExpectEnd | State::Invalid, _) => State::Invalid,
+        };
+        ended_run
+    }
+}
+
+pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
+    let bytes = text.as_bytes();
+    let mut lexer = Lexer {
+        bytes,
+        pos: 0,
+        state: State::LineStart,
+        key_start: 0,
+        run_start: 0,
+        run_from_value_start: false,
+    };
+    let mut contexts = Vec::with_capacity(items.len());
+    // Items in the unquoted run being read, whose run end is not known yet.
+    let mut open: Vec<usize> = Vec::new();
+
+    for item in items {
+        while lexer.pos < item.span.offset {
+            if let Some(end) = lexer.step() {
+                close_run(&mut contexts, &mut open, end, lexer.state);
+            }
+        }
+        let context = classify(&lexer, bytes, item);
+        if matches!(context, Context::Unquoted { .. }) {
+            open.push(contexts.len());
+            if matches!(lexer.state, State::ValueStart | State::AfterQuote) {
+                lexer.run_from_value_start = lexer.state == State::ValueStart;
+                lexer.run_start = item.span.offset;
+                lexer.state = State::Unquoted;
+            }
+        }
+        contexts.push(context);
+    }
+    while !open.is_empty() && lexer.pos < bytes.len() {
+        if let Some(end) = lexer.step() {
+            close_run(&mut contexts, &mut open, end, lexer.state);
+        }
+    }
+    close_run(&mut contexts, &mut open, bytes.len(), State::LineStart);
+    contexts
+}
+
+fn close_run(contexts: &mut [Context], open: &mut Vec<usize>, end: usize, next: State) {
+    let value_ends = matches!(next, State::LineStart | State::ExpectEnd);
+    for index in open.drain(..) {
+        if let Context::Unquoted { end: e, whole, .. } = &mut contexts[index] {
+            // Until now `e` held the item's own end.
+            *whole = *whole && value_ends && *e == end;
+            *e = end;
+        }
+    }
+}
+
+fn classify(lexer: &Lexer<'_>, bytes: &[u8], item: &Item<'_>) -> Context {
+    let (start, end) = (item.span.offset, item.span.end());
+    let quoted_alone =
+        |q: u8| start > 0 && bytes[start - 1] == q && bytes.get(end) == Some(&q);
+    match lexer.state {
+        State::Comment => Context::Comment,
+        State::LineStart | State::Key | State::AfterKey => {
+            Context::Elsewhere("a placeholder cannot stand in a key")
+        }
+        State::ValueStart | State::AfterQuote => Context::Unquoted {
+            start,
+            end,
+            whole: lexer.state == State::ValueStart,
+        },
+        State::Unquoted => Context::Unquoted { start: lexer.run_start, end, whole: false },
+        State::Strong => Context::Single { whole: quoted_alone(b'\'') },
+        State::Weak => Context::Double { whole: quoted_alone(b'"') },
+        State::UnquotedEscape | State::WeakEscape => {
+            Context::Elsewhere("a `\\` before the placeholder escapes its `$`")
+        }
+        State::ExpectEnd | State::Invalid => {
+            Context::Elsewhere("dotenvy rejects this line: text after whitespace in a value")
+        }
+    }
+}
+
+pub(super) fn site(context: &Context) -> Site {
+    let whole_value = match *context {
+        Context::Unquoted { whole, .. } | Context::Single { whole } | Context::Double { whole } => {
+            whole
+        }
+        Context::Comment | Context::Elsewhere(_) => false,
+    };
+    Site { in_comment: *context == Context::Comment, whole_value }
+}
+
+/// Characters an unquoted value may hold as they are (SPEC section 4).
+fn is_unquoted_safe(value: &str) -> bool {
+    value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
+}
+
+pub(super) fn encode(
+    text: &str,
+    items: &[Item<'_>],
+    contexts: &[Context],
+    replacements: &[Option<&str>],
+) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
+    let mut results = Vec::new();
+    let mut index = 0;
+    while index < items.len() {
+        match contexts[index] {
+            Context::Unquoted { start, end, .. } => {
+                let group = (index..items.len())
+                    .take_while(|&i| matches!(contexts[i], Context::Unquoted { start: s, .. } if s == start))
+                    .collect::<Vec<_>>();
+                results.extend(encode_run(text, items, replacements, &group, start..end));
+                index = group.last().map_or(index, |last| last + 1).max(index + 1);
+            }
+            context => {
+                results.push(encode_one(index, items, replacements, context));
+                index += 1;
+            }
+        }
+    }
+    collect(results)
+}
+
+fn encode_one(
+    index: usize,
+    items: &[Item<'_>],
+    replacements: &[Option<&str>],
+    context: Context,
+) -> Result<Option<Edit>, EncodeProblem> {
+    let Some(value) = replacements[index] else { return Ok(None) };
+    let range = items[index].span.range();
+    match context {
+        Context::Comment | Context::Unquoted { .. } => Ok(None),
+        Context::Elsewhere(why) => Err(EncodeProblem::new(index, why)),
+        Context::Double { .. } => Ok(Some(Edit::new(range, double_quoted(index, value)?))),
+        Context::Single { .. } => {
+            if value.contains(['\'', '\n', '\r']) || value.ends_with('\\') {
+                return Err(EncodeProblem::new(
+                    index,
+                    "a single-quoted .env value cannot hold `'`, a line break or a final `\\`",
+                )
+                .with_help("use double quotes around the placeholder"));
+            }
+            Ok(Some(Edit::new(range, value.to_owned())))
+        }
+    }
+}
+
+/// The items of one unquoted run: raw when every value is safe there, else the whole run
+/// becomes one double-quoted run. Unquoted text means the same inside double quotes
+/// (the same escapes and substitutions), so the rest of the run is copied as it is.
+fn encode_run(
+    text: &str,
+    items: &[Item<'_>],
+    replacements: &[Option<&str>],
+    group: &[usize],
+    run: std::ops::Range<usize>,
+) -> Vec<Result<Option<Edit>, EncodeProblem>> {
+    let all_safe = group.iter().all(|&i| replacements[i].is_none_or(is_unquoted_safe));
+    if all_safe {
+        return group
+            .iter()
+            .map(|&i| Ok(replacements[i].map(|v| Edit::new(items[i].span.range(), v.to_owned()))))
+            .collect();
+    }
+    let mut quoted = String::from("\"");
+    let mut pos = run.start;
+    for &i in group {
+        let span = items[i].span;
+        quoted.push_str(&text[pos..span.offset]);
+        match replacements[i] {
+            Some(value) => match double_quoted(i, value) {
+                Ok(encoded) => quoted.push_str(&encoded),
+                Err(problem) => return vec![Err(problem)],
+            },
+            None => quoted.push_str(&text[span.range()]),
+        }
+        pos = span.end();
+    }
+    quoted.push_str(&text[pos..run.end]);
+    quoted.push('"');
+    vec![Ok(Some(Edit::new(run, quoted)))]
+}
+
+fn double_quoted(index: usize, value: &str) -> Result<String, EncodeProblem> {
+    if value.contains('\r') {
+        return Err(EncodeProblem::new(index, "a .env value cannot hold a carriage return (dotenvy has no escape for it)"));
+    }
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::scan;
+
+    fn render(text: &str, value: &str) -> Result<String, Vec<EncodeProblem>> {
+        let items = scan(text);
+        let contexts = analyze(text, &items);
+        let replacements = vec![Some(value); items.len()];
+        let edits = encode(text, &items, &contexts, &replacements)?;
+        Ok(String::from_utf8(super::super::apply(text.as_bytes(), &edits).to_vec()).unwrap())
+    }
+
+    #[test]
+    fn br04_hash_in_unquoted_value_gets_quotes() {
+        let text = "ID=$<kv:kv-app/client-id>\nQUOTED=\"$<kv:kv-app/client-id>\"\n";
+        assert_eq!(render(text, "123#567").unwrap(), "ID=\"123#567\"\nQUOTED=\"123#567\"\n");
+    }
+
+    #[test]
+    fn safe_values_stay_unquoted_and_crlf_survives() {
+        let text = "DB_HOST=db\r\n\r\nDB_PASS=$<kv:kv-db/pass>\r\n";
+        assert_eq!(render(text, "pw-42").unwrap(), "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n");
+    }
+
+    #[test]
+    fn runs_are_quoted_whole() {
+        let text = "export URL=pre$<kv:a/b>post # note $<kv:a/b>\n";
+        assert_eq!(render(text, "a b$").unwrap(), "export URL=\"prea b\\$post\" # note $<kv:a/b>\n");
+    }
+
+    #[test]
+    fn contexts() {
+        let text = "# $<kv:a/b>\nA='$<kv:a/b>'\nB=\"x $<kv:a/b>\"\n$<kv:a/b>=1\nC=x $<kv:a/b>\n";
+        let items = scan(text);
+        let got = analyze(text, &items);
+        assert_eq!(got[0], Context::Comment);
+        assert_eq!(got[1], Context::Single { whole: true });
+        assert_eq!(got[2], Context::Double { whole: false });
+        assert!(matches!(got[3], Context::Elsewhere(_)));
+        assert!(matches!(got[4], Context::Elsewhere(_)));
+    }
+
+    #[test]
+    fn unrepresentable_values_fail() {
+        assert!(render("A='$<kv:a/b>'\n", "it's").is_err());
+        assert!(render("A=\"$<kv:a/b>\"\n", "a\rb").is_err());
+    }
+}

@@ -1,1 +1,141 @@
-//! json
+//! JSON: a placeholder sits inside a string (JSON escapes) or bare, where the value must
+//! itself be a JSON number, boolean or null. A string-aware pass is all the reading
+//! needed; JSON has no comments.
+
+use super::{Edit, EncodeProblem, Site, collect, escaped_problem, is_escaped, json_escape};
+use crate::scan::Item;
+
+/// For each item, whether it starts inside a string.
+fn in_string(text: &str, items: &[Item<'_>]) -> Vec<bool> {
+    let bytes = text.as_bytes();
+    let mut inside = false;
+    let mut pos = 0;
+    items
+        .iter()
+        .map(|item| {
+            let target = item.span.offset;
+            while pos < target {
+                if inside {
+                    match memchr::memchr2(b'"', b'\\', &bytes[pos..target]) {
+                        Some(i) if bytes[pos + i] == b'\\' => pos += i + 2,
+                        Some(i) => {
+                            inside = false;
+                            pos += i + 1;
+                        }
+                        None => pos = target,
+                    }
+                } else {
+                    match memchr::memchr(b'"', &bytes[pos..target]) {
+                        Some(i) => {
+                            inside = true;
+                            pos += i + 1;
+                        }
+                        None => pos = target,
+                    }
+                }
+            }
+            // An escape right before the item jumps past its first byte; the item is then
+            // still inside the string.
+            pos = pos.max(target);
+            inside
+        })
+        .collect()
+}
+
+pub(super) fn sites(text: &str, items: &[Item<'_>]) -> Vec<Site> {
+    let bytes = text.as_bytes();
+    items
+        .iter()
+        .zip(in_string(text, items))
+        .map(|(item, inside)| {
+            let before = item.span.offset.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(item.span.end()).copied();
+            let whole_value = if inside {
+                before == Some(b'"') && after == Some(b'"')
+            } else {
+                true
+            };
+            Site { in_comment: false, whole_value }
+        })
+        .collect()
+}
+
+pub(super) fn encode(
+    text: &str,
+    items: &[Item<'_>],
+    replacements: &[Option<&str>],
+) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
+    let inside = in_string(text, items);
+    collect(items.iter().zip(replacements).zip(inside).enumerate().map(
+        |(index, ((item, replacement), inside))| {
+            let Some(value) = replacement else { return Ok(None) };
+            let range = item.span.range();
+            if inside {
+                if is_escaped(text, item.span.offset) {
+                    return Err(escaped_problem(index));
+                }
+                Ok(Some(Edit::new(range, json_escape(value))))
+            } else if is_bare_literal(value) {
+                Ok(Some(Edit::new(range, (*value).to_owned())))
+            } else {
+                Err(EncodeProblem::new(
+                    index,
+                    "outside a JSON string the value must be a JSON number, `true`, `false` or `null`",
+                )
+                .with_help("put the placeholder inside a string: \"$<kv:...>\""))
+            }
+        },
+    ))
+}
+
+/// Whether `value` is, by itself, a JSON number, `true`, `false` or `null`.
+fn is_bare_literal(value: &str) -> bool {
+    if value.is_empty() || value.trim() != value {
+        return false;
+    }
+    matches!(
+        serde_json::from_str::<serde_json::Value>(value),
+        Ok(serde_json::Value::Number(_) | serde_json::Value::Bool(_) | serde_json::Value::Null)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::scan;
+
+    fn render(text: &str, value: &str) -> Result<String, Vec<EncodeProblem>> {
+        let items = scan(text);
+        let replacements = vec![Some(value); items.len()];
+        let edits = encode(text, &items, &replacements)?;
+        Ok(String::from_utf8(super::super::apply(text.as_bytes(), &edits).to_vec()).unwrap())
+    }
+
+    #[test]
+    fn strings_get_json_escapes() {
+        let out = render(r#"{"a": "x$<kv:kv/s>y"}"#, "q\"\\\n\u{1}").unwrap();
+        assert_eq!(out, r#"{"a": "xq\"\\\n\u0001y"}"#);
+    }
+
+    #[test]
+    fn escaped_quotes_do_not_end_a_string() {
+        let text = r#"{"a\"": "\"$<kv:kv/s>"}"#;
+        assert_eq!(render(text, "v").unwrap(), r#"{"a\"": "\"v"}"#);
+    }
+
+    #[test]
+    fn bare_positions_take_literals_only() {
+        assert_eq!(render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(), r#"{"port": 1433}"#);
+        assert!(render(r#"{"port": $<kv:kv/s>}"#, "x").is_err());
+        assert!(render(r#"{"port": $<kv:kv/s>}"#, " 1").is_err());
+    }
+
+    #[test]
+    fn whole_value_is_a_string_of_only_the_placeholder() {
+        let text = r#"{"a": "$<kv:kv/s>", "b": "x $<kv:kv/s>"}"#;
+        let items = scan(text);
+        let sites = sites(text, &items);
+        assert!(sites[0].whole_value);
+        assert!(!sites[1].whole_value);
+    }
+}

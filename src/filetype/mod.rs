@@ -132,20 +132,166 @@ impl std::fmt::Debug for Edit {
     }
 }
 
-/// Says where each item sits. Items must come from [`crate::scan::scan`] of `text`.
-pub fn sites(file_type: FileType, text: &str, items: &[Item<'_>]) -> Result<Vec<Site>, SyntaxProblem> {
-    let _ = (file_type, text, items);
-    todo!("filetype::sites")
+/// What a file type's reader says about the items of one file.
+#[derive(Debug)]
+pub struct Analysis {
+    contexts: Contexts,
 }
 
-/// Computes the edits that put `replacements[i]` in place of item `i`, encoded for its
-/// context. `None` leaves an item as written (comments, or items the caller skips).
-pub fn encode(
+#[derive(Debug)]
+enum Contexts {
+    Json,
+    Yaml(yaml::Analysis),
+    Properties(Vec<properties::Context>, bool),
+    Hocon(Vec<hocon::Context>),
+    Env(Vec<dotenv::Context>),
+    Text,
+}
+
+/// Reads `text` as `file_type` and says where each item sits. Items must come from
+/// [`crate::scan::scan`] of `text`.
+pub fn analyze(
     file_type: FileType,
     text: &str,
     items: &[Item<'_>],
-    replacements: &[Option<&str>],
-) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
-    let _ = (file_type, text, items, replacements);
-    todo!("filetype::encode")
+) -> Result<Analysis, SyntaxProblem> {
+    let contexts = match file_type {
+        FileType::Json => Contexts::Json,
+        FileType::Yaml => Contexts::Yaml(yaml::analyze(text, items)?),
+        FileType::Properties { spark } => {
+            Contexts::Properties(properties::analyze(text, items), spark)
+        }
+        FileType::Hocon => Contexts::Hocon(hocon::analyze(text, items)),
+        FileType::Env => Contexts::Env(dotenv::analyze(text, items)),
+        FileType::Text => Contexts::Text,
+    };
+    Ok(Analysis { contexts })
+}
+
+/// Says where each item sits (see [`analyze`]).
+pub fn sites(
+    file_type: FileType,
+    text: &str,
+    items: &[Item<'_>],
+) -> Result<Vec<Site>, SyntaxProblem> {
+    Ok(analyze(file_type, text, items)?.sites(text, items))
+}
+
+impl Analysis {
+    /// Where each item sits.
+    pub fn sites(&self, text: &str, items: &[Item<'_>]) -> Vec<Site> {
+        match &self.contexts {
+            Contexts::Json => json::sites(text, items),
+            Contexts::Yaml(analysis) => yaml::sites(text, items, analysis),
+            Contexts::Properties(contexts, _) => contexts.iter().map(properties::site).collect(),
+            Contexts::Hocon(contexts) => contexts.iter().map(hocon::site).collect(),
+            Contexts::Env(contexts) => contexts.iter().map(dotenv::site).collect(),
+            Contexts::Text => text::sites(items),
+        }
+    }
+
+    /// Computes the edits that put `replacements[i]` in place of item `i`, encoded for
+    /// its context. `None` leaves an item as written; items in comments are always left.
+    /// Edits come sorted and never overlap.
+    pub fn encode(
+        &self,
+        text: &str,
+        items: &[Item<'_>],
+        replacements: &[Option<&str>],
+    ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
+        debug_assert_eq!(items.len(), replacements.len());
+        match &self.contexts {
+            Contexts::Json => json::encode(text, items, replacements),
+            Contexts::Yaml(analysis) => yaml::encode(text, items, analysis, replacements),
+            Contexts::Properties(contexts, spark) => {
+                properties::encode(text, items, contexts, replacements, *spark)
+            }
+            Contexts::Hocon(contexts) => hocon::encode(text, items, contexts, replacements),
+            Contexts::Env(contexts) => dotenv::encode(text, items, contexts, replacements),
+            Contexts::Text => Ok(text::encode(items, replacements)),
+        }
+    }
+}
+
+/// Applies sorted, non-overlapping edits to `text`.
+pub fn apply(text: &[u8], edits: &[Edit]) -> zeroize::Zeroizing<Vec<u8>> {
+    let grown: usize = edits.iter().map(|e| e.text.len()).sum();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(text.len() + grown));
+    let mut pos = 0;
+    for edit in edits {
+        out.extend_from_slice(&text[pos..edit.range.start]);
+        out.extend_from_slice(edit.text.as_bytes());
+        pos = edit.range.end;
+    }
+    out.extend_from_slice(&text[pos..]);
+    out
+}
+
+impl Edit {
+    /// Replaces `range` with `text`.
+    pub fn new(range: Range<usize>, text: String) -> Self {
+        Self { range, text: zeroize::Zeroizing::new(text) }
+    }
+}
+
+impl EncodeProblem {
+    /// A problem with item `item`.
+    pub fn new(item: usize, message: impl Into<String>) -> Self {
+        Self { item, message: message.into(), help: None }
+    }
+
+    /// Adds a suggestion.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Collects per-item results into edits, or every problem.
+fn collect(results: impl IntoIterator<Item = Result<Option<Edit>, EncodeProblem>>) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
+    let mut edits = Vec::new();
+    let mut problems = Vec::new();
+    for result in results {
+        match result {
+            Ok(Some(edit)) => edits.push(edit),
+            Ok(None) => {}
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() { Ok(edits) } else { Err(problems) }
+}
+
+/// Whether the byte before `offset` is a backslash that escapes the character at
+/// `offset` (an odd run of backslashes). A placeholder there would lose its `$` to the
+/// escape, so the encoders refuse it.
+fn is_escaped(text: &str, offset: usize) -> bool {
+    let run = text.as_bytes()[..offset].iter().rev().take_while(|&&b| b == b'\\').count();
+    run % 2 == 1
+}
+
+fn escaped_problem(item: usize) -> EncodeProblem {
+    EncodeProblem::new(item, "a `\\` before the placeholder escapes its `$`")
+        .with_help("remove the backslash; write `$$<kv:` for a literal `$<kv:`")
+}
+
+/// JSON string escaping, shared by JSON and HOCON quoted strings.
+fn json_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -1,1 +1,16 @@
-//! text
+//! Plain text: no comments, and values go in raw.
+
+use super::{Edit, Site};
+use crate::scan::Item;
+
+pub(super) fn sites(items: &[Item<'_>]) -> Vec<Site> {
+    items.iter().map(|_| Site { in_comment: false, whole_value: false }).collect()
+}
+
+pub(super) fn encode(items: &[Item<'_>], replacements: &[Option<&str>]) -> Vec<Edit> {
+    items
+        .iter()
+        .zip(replacements)
+        .filter_map(|(item, r)| r.map(|r| Edit::new(item.span.range(), r.to_owned())))
+        .collect()
+}
