@@ -1,0 +1,242 @@
+//! Turning the paths on the command line into the list of files to process: folders are
+//! walked in a deterministic order, hidden folders, symbolic links, excluded paths and
+//! our own temporary files are skipped, and an output folder inside an input is not
+//! walked into.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// The name pattern of guzzle-kv's temporary files: `.guzzle-kv-*.tmp`.
+pub const TEMP_PREFIX: &str = ".guzzle-kv-";
+/// See [`TEMP_PREFIX`].
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// One file to process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The path to read (`-` for stdin), and to show in messages.
+    pub path: PathBuf,
+    /// The path below the folder it was found in (the file name for a file argument),
+    /// which is where it goes in an `--out` mirror.
+    pub relative: PathBuf,
+    /// Whether this is stdin.
+    pub is_stdin: bool,
+}
+
+/// Something the walk passed over, for `-v`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// A symbolic link (never followed).
+    Link(PathBuf),
+    /// A stale temporary file of an earlier run.
+    Temporary(PathBuf),
+}
+
+/// Why the inputs could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    /// A path on the command line does not exist or cannot be read.
+    #[error("cannot read `{}`", path.display())]
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder could not be walked.
+    #[error("cannot walk `{}`", path.display())]
+    Walk {
+        /// The folder or entry.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: walkdir::Error,
+    },
+    /// A glob does not parse.
+    #[error("invalid glob `{glob}`")]
+    Glob {
+        /// The glob.
+        glob: String,
+        /// The cause.
+        #[source]
+        source: globset::Error,
+    },
+    /// `-` was given twice, or one file twice.
+    #[error("`{}` is given twice", path.display())]
+    Twice {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A path on the command line is a symbolic link.
+    #[error("`{}` is a symbolic link; guzzle-kv does not follow links", path.display())]
+    Link {
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// What to visit.
+#[derive(Debug, Default)]
+pub struct Filter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    /// A folder not to walk into (the output folder).
+    pub skip_dir: Option<PathBuf>,
+}
+
+impl Filter {
+    /// Builds a filter from include and exclude globs, matched against the path below
+    /// the walked folder (and, for excludes, against each folder on the way).
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, WalkError> {
+        Ok(Self { include: glob_set(include)?, exclude: glob_set(exclude)?, skip_dir: None })
+    }
+
+    fn is_excluded(&self, relative: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
+    }
+
+    fn is_included(&self, relative: &Path) -> bool {
+        self.include.as_ref().is_none_or(|set| set.is_match(relative))
+    }
+}
+
+fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, WalkError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let parsed = Glob::new(glob)
+            .map_err(|source| WalkError::Glob { glob: glob.clone(), source })?;
+        builder.add(parsed);
+    }
+    builder.build().map(Some).map_err(|source| WalkError::Glob { glob: globs.join(", "), source })
+}
+
+/// Lists the files to process, in command-line order and then by name.
+pub fn walk(paths: &[PathBuf], filter: &Filter) -> Result<(Vec<Input>, Vec<Skipped>), WalkError> {
+    let mut inputs = Vec::new();
+    let mut skipped = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input { path: path.clone(), relative: "-".into(), is_stdin: true });
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(path)
+            .map_err(|source| WalkError::Unreadable { path: path.clone(), source })?;
+        if meta.file_type().is_symlink() {
+            return Err(WalkError::Link { path: path.clone() });
+        }
+        if meta.is_dir() {
+            walk_dir(path, filter, &mut inputs, &mut skipped)?;
+        } else {
+            let relative = path.file_name().map_or_else(|| path.clone(), PathBuf::from);
+            inputs.push(Input { path: path.clone(), relative, is_stdin: false });
+        }
+    }
+    check_unique(&inputs)?;
+    Ok((inputs, skipped))
+}
+
+fn walk_dir(
+    root: &Path,
+    filter: &Filter,
+    inputs: &mut Vec<Input>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(), WalkError> {
+    let skip_dir = filter.skip_dir.as_ref().and_then(|d| d.canonicalize().ok());
+    let entries = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name();
+    let mut iter = entries.into_iter();
+    while let Some(entry) = iter.next() {
+        let entry = entry.map_err(|source| WalkError::Walk { path: root.to_owned(), source })?;
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_owned();
+        let name = entry.file_name().to_string_lossy();
+        let kind = entry.file_type();
+        if entry.depth() == 0 {
+            continue;
+        }
+        if kind.is_dir() {
+            let is_output = skip_dir.as_ref().is_some_and(|d| entry.path().canonicalize().ok().as_ref() == Some(d));
+            if name.starts_with('.') || is_output || filter.is_excluded(&relative) {
+                iter.skip_current_dir();
+            }
+            continue;
+        }
+        if kind.is_symlink() {
+            skipped.push(Skipped::Link(entry.path().to_owned()));
+            continue;
+        }
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+            skipped.push(Skipped::Temporary(entry.path().to_owned()));
+            continue;
+        }
+        if filter.is_excluded(&relative) || !filter.is_included(&relative) {
+            continue;
+        }
+        inputs.push(Input { path: entry.path().to_owned(), relative, is_stdin: false });
+    }
+    Ok(())
+}
+
+fn check_unique(inputs: &[Input]) -> Result<(), WalkError> {
+    let mut seen = std::collections::HashSet::new();
+    for input in inputs {
+        let key = if input.is_stdin {
+            PathBuf::from("-")
+        } else {
+            input.path.canonicalize().unwrap_or_else(|_| input.path.clone())
+        };
+        if !seen.insert(key) {
+            return Err(WalkError::Twice { path: input.path.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["b.yml", "a/c.json", ".env", ".git/config", "out/x.yml", "a/.guzzle-kv-1.tmp"] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        std::os::unix::fs::symlink("b.yml", dir.path().join("link.yml")).unwrap();
+        dir
+    }
+
+    fn relative(inputs: &[Input]) -> Vec<String> {
+        inputs.iter().map(|i| i.relative.display().to_string()).collect()
+    }
+
+    #[test]
+    fn walks_sorted_skipping_hidden_dirs_links_and_temp_files() {
+        let dir = tree();
+        let (inputs, skipped) = walk(&[dir.path().to_owned()], &Filter::default()).unwrap();
+        assert_eq!(relative(&inputs), [".env", "a/c.json", "b.yml", "out/x.yml"]);
+        assert_eq!(skipped.len(), 2);
+    }
+
+    #[test]
+    fn skips_the_output_folder_and_excludes() {
+        let dir = tree();
+        let mut filter = Filter::new(&[], &["**/*.json".into()]).unwrap();
+        filter.skip_dir = Some(dir.path().join("out"));
+        let (inputs, _) = walk(&[dir.path().to_owned()], &filter).unwrap();
+        assert_eq!(relative(&inputs), [".env", "b.yml"]);
+    }
+
+    #[test]
+    fn the_same_file_twice_is_an_error() {
+        let dir = tree();
+        let file = dir.path().join("b.yml");
+        assert!(matches!(walk(&[file.clone(), file], &Filter::default()), Err(WalkError::Twice { .. })));
+        let dash = PathBuf::from("-");
+        assert!(matches!(walk(&[dash.clone(), dash], &Filter::default()), Err(WalkError::Twice { .. })));
+    }
+}
