@@ -7,7 +7,16 @@ fn main() {
         let (ev, span) = ev.unwrap();
         if let Event::Scalar(v, style, _, _) = &ev {
             let s: String = chars[span.start.index()..span.end.index()].iter().collect();
-            println!("{:?} {:?} [{}..{}] src={:?}", style, v, span.start.index(), span.end.index(), s);
-        } else { println!("{:?} {}..{}", ev, span.start.index(), span.end.index()); }
+            println!(
+                "{:?} {:?} [{}..{}] src={:?}",
+                style,
+                v,
+                span.start.index(),
+                span.end.index(),
+                s
+            );
+        } else {
+            println!("{:?} {}..{}", ev, span.start.index(), span.end.index());
+        }
     }
 }

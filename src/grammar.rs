@@ -3,7 +3,8 @@
 
 use pest_derive::Parser;
 
-/// Parses the text that starts at a `$` (see the grammar file for the rules).
+/// Parses the text that starts at a `$` (see the grammar file for the rules). The
+/// generated `Rule` enum is documented by the grammar's `///` comments.
 #[derive(Parser)]
 #[grammar = "grammar/placeholder.pest"]
 pub struct PlaceholderParser;

@@ -3,11 +3,19 @@
 //! else lives here, and nothing here prints except through a reporter.
 
 pub mod cli;
+pub mod console;
+pub mod databricks;
 pub mod diagnostic;
+pub mod document;
 pub mod filetype;
+#[allow(missing_docs)]
 pub mod grammar;
 pub mod names;
 pub mod output;
+pub mod refs;
+pub mod render;
+pub mod rewrite;
+pub mod run;
 pub mod scan;
 pub mod secret;
 pub mod span;

@@ -68,7 +68,10 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
         let at = pos + found;
         match classify(&text[at..]) {
             Some((kind, len, skip)) => {
-                items.push(Item { span: index.span(at, len), kind });
+                items.push(Item {
+                    span: index.span(at, len),
+                    kind,
+                });
                 pos = at + skip;
             }
             None => pos = at + 1,
@@ -81,7 +84,10 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
 /// to move on. After a malformed placeholder the scan resumes behind `$<kv:`, so that a
 /// good placeholder later on the same line is still found.
 fn classify(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
-    if !matches!(rest.as_bytes().get(1), Some(b'$' | b'<' | b'{' | b'(' | b'[')) {
+    if !matches!(
+        rest.as_bytes().get(1),
+        Some(b'$' | b'<' | b'{' | b'(' | b'[')
+    ) {
         return None;
     }
     let window = &rest[..floor_char_boundary(rest, WINDOW)];
@@ -113,7 +119,9 @@ fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usi
         }
         Err(error) if PlaceholderParser::parse(Rule::opening, text).is_ok() => {
             let end = error_offset(&error).clamp(ESCAPED.len(), text.len());
-            let malformed = Malformed { message: describe(&error, text) };
+            let malformed = Malformed {
+                message: describe(&error, text),
+            };
             Some((ItemKind::Malformed(malformed), end, ESCAPED.len()))
         }
         Err(_) => None,
@@ -121,7 +129,11 @@ fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usi
 }
 
 fn segments(pair: pest::iterators::Pair<'_, Rule>) -> Placeholder<'_> {
-    let mut placeholder = Placeholder { vault: "", secret: "", version: None };
+    let mut placeholder = Placeholder {
+        vault: "",
+        secret: "",
+        version: None,
+    };
     for inner in pair.into_inner() {
         match inner.as_rule() {
             Rule::vault => placeholder.vault = inner.as_str(),
@@ -147,7 +159,10 @@ fn describe(error: &PestError<Rule>, text: &str) -> String {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let segment = expected.iter().copied().find(|r| matches!(r, Rule::vault | Rule::secret | Rule::version));
+    let segment = expected
+        .iter()
+        .copied()
+        .find(|r| matches!(r, Rule::vault | Rule::secret | Rule::version));
     let wanted = phrase_list(&expected);
 
     let message = match (found, segment) {
@@ -175,7 +190,9 @@ fn hint(consumed: &str) -> Option<String> {
         return Some(format!("{problem} in vault name `{vault}`"));
     }
     let secret = parts.next().filter(|s| !s.is_empty())?;
-    let problem = names::check_secret(secret).err().filter(is_stray_character)?;
+    let problem = names::check_secret(secret)
+        .err()
+        .filter(is_stray_character)?;
     Some(format!("{problem} in secret name `{secret}`"))
 }
 
@@ -208,7 +225,10 @@ fn floor_char_boundary(text: &str, max: usize) -> usize {
     if max >= text.len() {
         return text.len();
     }
-    (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+    (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 impl Item<'_> {
@@ -230,8 +250,11 @@ impl Item<'_> {
             ItemKind::NearMiss => {
                 let shown = &text[self.span.range()];
                 vec![
-                    at(Code::Kv005, format!("`{shown}` looks like a placeholder but is not one"))
-                        .with_help("a placeholder starts with `$<kv:`, in lower case"),
+                    at(
+                        Code::Kv005,
+                        format!("`{shown}` looks like a placeholder but is not one"),
+                    )
+                    .with_help("a placeholder starts with `$<kv:`, in lower case"),
                 ]
             }
             ItemKind::Placeholder(p) => p.name_problems(path, self.span),
@@ -249,10 +272,28 @@ impl Placeholder<'_> {
                 found.push(Diagnostic::new(code, path.to_owned(), span, message).with_help(rule));
             }
         };
-        check(Code::Kv002, "vault name", self.vault, names::check_vault(self.vault), names::VAULT_RULE);
-        check(Code::Kv003, "secret name", self.secret, names::check_secret(self.secret), names::SECRET_RULE);
+        check(
+            Code::Kv002,
+            "vault name",
+            self.vault,
+            names::check_vault(self.vault),
+            names::VAULT_RULE,
+        );
+        check(
+            Code::Kv003,
+            "secret name",
+            self.secret,
+            names::check_secret(self.secret),
+            names::SECRET_RULE,
+        );
         if let Some(version) = self.version {
-            check(Code::Kv004, "version", version, names::check_version(version), names::VERSION_RULE);
+            check(
+                Code::Kv004,
+                "version",
+                version,
+                names::check_version(version),
+                names::VERSION_RULE,
+            );
         }
         found
     }

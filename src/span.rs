@@ -54,7 +54,12 @@ impl<'a> LineIndex<'a> {
     /// Starts at the beginning of `text`, skipping a UTF-8 BOM.
     pub fn new(text: &'a [u8]) -> Self {
         let offset = if text.starts_with(BOM) { BOM.len() } else { 0 };
-        Self { text, offset, line: 1, column: 1 }
+        Self {
+            text,
+            offset,
+            line: 1,
+            column: 1,
+        }
     }
 
     /// The span of `len` bytes at `offset`.
@@ -62,7 +67,12 @@ impl<'a> LineIndex<'a> {
     /// Panics if `offset` lies before an offset asked for earlier.
     pub fn span(&mut self, offset: usize, len: usize) -> Span {
         self.advance_to(offset);
-        Span { offset, len, line: self.line, column: self.column }
+        Span {
+            offset,
+            len,
+            line: self.line,
+            column: self.column,
+        }
     }
 
     fn advance_to(&mut self, offset: usize) {
@@ -70,8 +80,8 @@ impl<'a> LineIndex<'a> {
         let gap = &self.text[self.offset..offset];
         match memchr::memrchr(b'\n', gap) {
             Some(last) => {
-                self.line += u32::try_from(memchr::memchr_iter(b'\n', gap).count())
-                    .unwrap_or(u32::MAX);
+                self.line +=
+                    u32::try_from(memchr::memchr_iter(b'\n', gap).count()).unwrap_or(u32::MAX);
                 self.column = 1 + count_chars(&gap[last + 1..]);
             }
             None => self.column += count_chars(gap),

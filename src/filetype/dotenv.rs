@@ -91,14 +91,20 @@ impl Lexer<'_> {
             }
             (State::Key, _) => State::Key,
             (State::AfterKey, _) if blank => State::AfterKey,
-            (State::ValueStart | State::AfterQuote | State::ExpectEnd, _) if blank => State::ExpectEnd,
+            (State::ValueStart | State::AfterQuote | State::ExpectEnd, _) if blank => {
+                State::ExpectEnd
+            }
             (State::ValueStart, b'#') | (State::ExpectEnd, b'#') => State::Comment,
             (State::ValueStart | State::AfterQuote, b'\'') => State::Strong,
             (State::ValueStart | State::AfterQuote, b'"') => State::Weak,
             (State::ValueStart | State::AfterQuote, _) => {
                 self.run_from_value_start = self.state == State::ValueStart;
                 self.run_start = pos;
-                if b == b'\\' { State::UnquotedEscape } else { State::Unquoted }
+                if b == b'\\' {
+                    State::UnquotedEscape
+                } else {
+                    State::Unquoted
+                }
             }
             (State::Unquoted, _) if blank => {
                 ended_run = Some(pos);
@@ -178,8 +184,7 @@ fn close_run(contexts: &mut [Context], open: &mut Vec<usize>, end: usize, next: 
 
 fn classify(lexer: &Lexer<'_>, bytes: &[u8], item: &Item<'_>) -> Context {
     let (start, end) = (item.span.offset, item.span.end());
-    let quoted_alone =
-        |q: u8| start > 0 && bytes[start - 1] == q && bytes.get(end) == Some(&q);
+    let quoted_alone = |q: u8| start > 0 && bytes[start - 1] == q && bytes.get(end) == Some(&q);
     match lexer.state {
         State::Comment => Context::Comment,
         State::LineStart | State::Key | State::AfterKey => {
@@ -190,9 +195,17 @@ fn classify(lexer: &Lexer<'_>, bytes: &[u8], item: &Item<'_>) -> Context {
             end,
             whole: lexer.state == State::ValueStart,
         },
-        State::Unquoted => Context::Unquoted { start: lexer.run_start, end, whole: false },
-        State::Strong => Context::Single { whole: quoted_alone(b'\'') },
-        State::Weak => Context::Double { whole: quoted_alone(b'"') },
+        State::Unquoted => Context::Unquoted {
+            start: lexer.run_start,
+            end,
+            whole: false,
+        },
+        State::Strong => Context::Single {
+            whole: quoted_alone(b'\''),
+        },
+        State::Weak => Context::Double {
+            whole: quoted_alone(b'"'),
+        },
         State::UnquotedEscape | State::WeakEscape => {
             Context::Elsewhere("a `\\` before the placeholder escapes its `$`")
         }
@@ -209,12 +222,17 @@ pub(super) fn site(context: &Context) -> Site {
         }
         Context::Comment | Context::Elsewhere(_) => false,
     };
-    Site { in_comment: *context == Context::Comment, whole_value }
+    Site {
+        in_comment: *context == Context::Comment,
+        whole_value,
+    }
 }
 
 /// Characters an unquoted value may hold as they are (SPEC section 4).
 fn is_unquoted_safe(value: &str) -> bool {
-    value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
+    value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
 }
 
 pub(super) fn encode(
@@ -249,7 +267,9 @@ fn encode_one(
     replacements: &[Option<&str>],
     context: Context,
 ) -> Result<Option<Edit>, EncodeProblem> {
-    let Some(value) = replacements[index] else { return Ok(None) };
+    let Some(value) = replacements[index] else {
+        return Ok(None);
+    };
     let range = items[index].span.range();
     match context {
         Context::Comment | Context::Unquoted { .. } => Ok(None),
@@ -278,7 +298,9 @@ fn encode_run(
     group: &[usize],
     run: std::ops::Range<usize>,
 ) -> Vec<Result<Option<Edit>, EncodeProblem>> {
-    let all_safe = group.iter().all(|&i| replacements[i].is_none_or(is_unquoted_safe));
+    let all_safe = group
+        .iter()
+        .all(|&i| replacements[i].is_none_or(is_unquoted_safe));
     if all_safe {
         return group
             .iter()
@@ -306,7 +328,10 @@ fn encode_run(
 
 fn double_quoted(index: usize, value: &str) -> Result<String, EncodeProblem> {
     if value.contains('\r') {
-        return Err(EncodeProblem::new(index, "a .env value cannot hold a carriage return (dotenvy has no escape for it)"));
+        return Err(EncodeProblem::new(
+            index,
+            "a .env value cannot hold a carriage return (dotenvy has no escape for it)",
+        ));
     }
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -338,19 +363,28 @@ mod tests {
     #[test]
     fn br04_hash_in_unquoted_value_gets_quotes() {
         let text = "ID=$<kv:kv-app/client-id>\nQUOTED=\"$<kv:kv-app/client-id>\"\n";
-        assert_eq!(render(text, "123#567").unwrap(), "ID=\"123#567\"\nQUOTED=\"123#567\"\n");
+        assert_eq!(
+            render(text, "123#567").unwrap(),
+            "ID=\"123#567\"\nQUOTED=\"123#567\"\n"
+        );
     }
 
     #[test]
     fn safe_values_stay_unquoted_and_crlf_survives() {
         let text = "DB_HOST=db\r\n\r\nDB_PASS=$<kv:kv-db/pass>\r\n";
-        assert_eq!(render(text, "pw-42").unwrap(), "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n");
+        assert_eq!(
+            render(text, "pw-42").unwrap(),
+            "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n"
+        );
     }
 
     #[test]
     fn runs_are_quoted_whole() {
         let text = "export URL=pre$<kv:a/b>post # note $<kv:a/b>\n";
-        assert_eq!(render(text, "a b$").unwrap(), "export URL=\"prea b\\$post\" # note $<kv:a/b>\n");
+        assert_eq!(
+            render(text, "a b$").unwrap(),
+            "export URL=\"prea b\\$post\" # note $<kv:a/b>\n"
+        );
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub(super) fn sites(text: &str, items: &[Item<'_>]) -> Vec<Site> {
             } else {
                 true
             };
-            Site { in_comment: false, whole_value }
+            Site {
+                in_comment: false,
+                whole_value,
+            }
         })
         .collect()
 }
@@ -125,7 +128,10 @@ mod tests {
 
     #[test]
     fn bare_positions_take_literals_only() {
-        assert_eq!(render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(), r#"{"port": 1433}"#);
+        assert_eq!(
+            render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(),
+            r#"{"port": 1433}"#
+        );
         assert!(render(r#"{"port": $<kv:kv/s>}"#, "x").is_err());
         assert!(render(r#"{"port": $<kv:kv/s>}"#, " 1").is_err());
     }

@@ -31,7 +31,6 @@ enum Role {
 struct Line {
     end: usize,
     comment: bool,
-    key_end: usize,
     value_start: usize,
     value_end: usize,
     chunk_starts: Vec<usize>,
@@ -69,10 +68,14 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
     if pos >= bytes.len() || is_eol(bytes[pos]) || matches!(bytes[pos], b'#' | b'!') {
         let end = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         let comment = pos < bytes.len() && !is_eol(bytes[pos]);
-        return Line { end: skip_eol(bytes, end), comment, ..Line::default() };
+        return Line {
+            end: skip_eol(bytes, end),
+            comment,
+            ..Line::default()
+        };
     }
 
-    let (key_end, mut pos) = read_key(bytes, pos);
+    let mut pos = read_key(bytes, pos);
     pos = skip_blanks(bytes, pos);
     if matches!(bytes.get(pos), Some(b'=' | b':')) {
         pos = skip_blanks(bytes, pos + 1);
@@ -103,27 +106,27 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
     Line {
         end: skip_eol(bytes, pos),
         comment: false,
-        key_end,
+
         value_start,
         value_end: pos,
         chunk_starts,
     }
 }
 
-/// Reads a key; returns where it ends and where reading goes on.
-fn read_key(bytes: &[u8], mut pos: usize) -> (usize, usize) {
+/// Reads a key; returns where it ends.
+fn read_key(bytes: &[u8], mut pos: usize) -> usize {
     while pos < bytes.len() {
         match bytes[pos] {
             b'\\' if bytes.get(pos + 1).is_some_and(|&b| is_eol(b)) => {
                 pos = skip_blanks(bytes, skip_eol(bytes, pos + 1));
             }
             b'\\' => pos += 2,
-            b'=' | b':' => return (pos, pos),
-            b if is_blank(b) || is_eol(b) => return (pos, pos),
+            b'=' | b':' => return pos,
+            b if is_blank(b) || is_eol(b) => return pos,
             _ => pos += 1,
         }
     }
-    (bytes.len(), bytes.len())
+    bytes.len()
 }
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
@@ -160,7 +163,10 @@ fn context(line: &Line, start: usize, end: usize) -> Context {
 }
 
 pub(super) fn site(context: &Context) -> Site {
-    Site { in_comment: context.role == Role::Comment, whole_value: context.whole }
+    Site {
+        in_comment: context.role == Role::Comment,
+        whole_value: context.whole,
+    }
 }
 
 pub(super) fn encode(
@@ -232,7 +238,10 @@ mod tests {
 
     fn roles(text: &str) -> Vec<(Role, bool)> {
         let items = scan(text);
-        analyze(text, &items).iter().map(|c| (c.role, c.at_chunk_start)).collect()
+        analyze(text, &items)
+            .iter()
+            .map(|c| (c.role, c.at_chunk_start))
+            .collect()
     }
 
     #[test]
@@ -259,7 +268,10 @@ mod tests {
 
     #[test]
     fn escapes_as_java_reads_them() {
-        assert_eq!(escape(" a\\b\nü😀", false, true), "\\ a\\\\b\\n\\u00FC\\uD83D\\uDE00");
+        assert_eq!(
+            escape(" a\\b\nü😀", false, true),
+            "\\ a\\\\b\\n\\u00FC\\uD83D\\uDE00"
+        );
         assert_eq!(escape(" a", false, false), " a");
         assert_eq!(escape("a=b c", true, false), "a\\=b\\ c");
     }

@@ -63,14 +63,23 @@ impl Offsets<'_> {
 
 /// Every scalar event in order, with its byte range.
 fn scalars(text: &str) -> Result<Vec<(usize, ScalarStyle, Range<usize>, String)>, SyntaxProblem> {
-    let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
+    let mut offsets = Offsets {
+        text,
+        ascii: text.is_ascii(),
+        chars: 0,
+        bytes: 0,
+    };
     let mut found = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut ordinal = 0;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let offset = offsets.byte(e.marker().index());
-            SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
+            SyntaxProblem {
+                file_type: "yaml",
+                message: e.info().to_owned(),
+                offset,
+            }
         })?;
         if let Event::Scalar(value, style, _, _) = event {
             let start = offsets.byte(span.start.index());
@@ -84,26 +93,36 @@ fn scalars(text: &str) -> Result<Vec<(usize, ScalarStyle, Range<usize>, String)>
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, SyntaxProblem> {
     let all = scalars(text)?;
-    let mut analysis = Analysis { scalars: Vec::new(), owners: Vec::with_capacity(items.len()) };
+    let mut analysis = Analysis {
+        scalars: Vec::new(),
+        owners: Vec::with_capacity(items.len()),
+    };
     let mut next = 0;
     for item in items {
         let range = item.span.range();
         while next < all.len() && all[next].2.end < range.end {
             next += 1;
         }
-        let owner = all.get(next).filter(|s| s.2.start <= range.start && range.end <= s.2.end);
-        analysis.owners.push(owner.map(|(ordinal, style, range, value)| {
-            let known = analysis.scalars.last().is_some_and(|s| s.ordinal == *ordinal);
-            if !known {
-                analysis.scalars.push(Scalar {
-                    style: *style,
-                    range: range.clone(),
-                    value: value.clone(),
-                    ordinal: *ordinal,
-                });
-            }
-            analysis.scalars.len() - 1
-        }));
+        let owner = all
+            .get(next)
+            .filter(|s| s.2.start <= range.start && range.end <= s.2.end);
+        analysis
+            .owners
+            .push(owner.map(|(ordinal, style, range, value)| {
+                let known = analysis
+                    .scalars
+                    .last()
+                    .is_some_and(|s| s.ordinal == *ordinal);
+                if !known {
+                    analysis.scalars.push(Scalar {
+                        style: *style,
+                        range: range.clone(),
+                        value: value.clone(),
+                        ordinal: *ordinal,
+                    });
+                }
+                analysis.scalars.len() - 1
+            }));
     }
     Ok(analysis)
 }
@@ -113,11 +132,17 @@ pub(super) fn sites(text: &str, items: &[Item<'_>], analysis: &Analysis) -> Vec<
         .iter()
         .zip(&analysis.owners)
         .map(|(item, owner)| match owner {
-            None => Site { in_comment: true, whole_value: false },
+            None => Site {
+                in_comment: true,
+                whole_value: false,
+            },
             Some(index) => {
                 let scalar = &analysis.scalars[*index];
                 let whole = scalar.value.trim_end_matches('\n') == &text[item.span.range()];
-                Site { in_comment: false, whole_value: whole }
+                Site {
+                    in_comment: false,
+                    whole_value: whole,
+                }
             }
         })
         .collect()
@@ -138,7 +163,13 @@ pub(super) fn encode(
         if members.is_empty() {
             continue;
         }
-        let job = ScalarJob { text, items, replacements, scalar, members: &members };
+        let job = ScalarJob {
+            text,
+            items,
+            replacements,
+            scalar,
+            members: &members,
+        };
         match job.encode() {
             Ok((edits, check)) => {
                 results.extend(edits.into_iter().map(|e| Ok(Some(e))));
@@ -153,7 +184,11 @@ pub(super) fn encode(
 }
 
 /// Reads the result back and compares the scalars that need it with what was meant.
-fn verify(text: &str, edits: &[Edit], checks: &[(usize, String, usize)]) -> Result<(), Vec<EncodeProblem>> {
+fn verify(
+    text: &str,
+    edits: &[Edit],
+    checks: &[(usize, String, usize)],
+) -> Result<(), Vec<EncodeProblem>> {
     if checks.is_empty() {
         return Ok(());
     }
@@ -169,11 +204,17 @@ fn verify(text: &str, edits: &[Edit], checks: &[(usize, String, usize)]) -> Resu
     let failed: Vec<EncodeProblem> = checks
         .iter()
         .filter(|(ordinal, expected, _)| {
-            read_back.get(*ordinal).is_none_or(|(_, _, _, value)| value != expected)
+            read_back
+                .get(*ordinal)
+                .is_none_or(|(_, _, _, value)| value != expected)
         })
         .map(|c| problem(c.2))
         .collect();
-    if failed.is_empty() { Ok(()) } else { Err(failed) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed)
+    }
 }
 
 /// Encoding the items of one scalar.
@@ -217,7 +258,10 @@ impl ScalarJob<'_> {
                 return Err(escaped_problem(i));
             }
             let (leading, trailing) = self.line_edges(i);
-            edits.push(Edit::new(self.span(i), dq_escape(self.value(i), leading, trailing)));
+            edits.push(Edit::new(
+                self.span(i),
+                dq_escape(self.value(i), leading, trailing),
+            ));
         }
         Ok((edits, None))
     }
@@ -244,7 +288,10 @@ impl ScalarJob<'_> {
     fn plain(&self) -> Result<Encoded, EncodeProblem> {
         if !self.is_multiline() {
             let raw = self.raw_edits();
-            let new_text = super::apply(self.text[self.scalar.range.clone()].as_bytes(), &self.shifted(&raw));
+            let new_text = super::apply(
+                self.text[self.scalar.range.clone()].as_bytes(),
+                &self.shifted(&raw),
+            );
             let new_text = std::str::from_utf8(&new_text).expect("edits keep UTF-8");
             if is_plain_safe(new_text) {
                 return Ok((raw, None));
@@ -254,7 +301,10 @@ impl ScalarJob<'_> {
         }
         let expected = self.substituted(false).ok_or_else(|| self.unreadable())?;
         let quoted = format!("\"{}\"", dq_escape(&expected, false, false));
-        Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], Some(expected)))
+        Ok((
+            vec![Edit::new(self.scalar.range.clone(), quoted)],
+            Some(expected),
+        ))
     }
 
     fn folded(&self) -> Result<Encoded, EncodeProblem> {
@@ -279,15 +329,24 @@ impl ScalarJob<'_> {
     fn literal(&self) -> Result<Encoded, EncodeProblem> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
-        let tail = self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty();
+        let tail = self.text[self.items[last].span.end()..self.scalar.range.end]
+            .trim()
+            .is_empty();
         let mut edits = Vec::new();
         for &i in self.members {
             let value = self.value(i);
             if value.contains('\r') || !value.chars().all(|c| c == '\n' || is_printable(c)) {
-                return Err(EncodeProblem::new(i, "a literal block scalar cannot hold a carriage return or control characters")
-                    .with_help("use a double-quoted scalar: key: \"$<kv:...>\""));
+                return Err(EncodeProblem::new(
+                    i,
+                    "a literal block scalar cannot hold a carriage return or control characters",
+                )
+                .with_help("use a double-quoted scalar: key: \"$<kv:...>\""));
             }
-            let body = if i == last && tail { value.trim_end_matches('\n') } else { value };
+            let body = if i == last && tail {
+                value.trim_end_matches('\n')
+            } else {
+                value
+            };
             let mut written = indent_lines(body, indent);
             if i == last && tail {
                 let newlines = value.len() - body.len();
@@ -319,13 +378,18 @@ impl ScalarJob<'_> {
         let (first, second) = (found.get(1)?, found.get(3)?);
         let current = if first.is_empty() { second } else { first };
         (current.as_str() != wanted).then(|| {
-            Edit::new(header_start + current.start()..header_start + current.end(), wanted.to_owned())
+            Edit::new(
+                header_start + current.start()..header_start + current.end(),
+                wanted.to_owned(),
+            )
         })
     }
 
     /// The indentation of the block's content lines (the least among its non-blank lines).
     fn content_indent(&self) -> usize {
-        let line_start = self.text[..self.scalar.range.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = self.text[..self.scalar.range.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
         self.text[line_start..self.scalar.range.end]
             .lines()
             .filter(|l| !l.trim().is_empty())
@@ -335,7 +399,10 @@ impl ScalarJob<'_> {
     }
 
     fn raw_edits(&self) -> Vec<Edit> {
-        self.members.iter().map(|&i| Edit::new(self.span(i), self.value(i).to_owned())).collect()
+        self.members
+            .iter()
+            .map(|&i| Edit::new(self.span(i), self.value(i).to_owned()))
+            .collect()
     }
 
     /// Edits moved to offsets within the scalar's own text.
@@ -354,9 +421,11 @@ impl ScalarJob<'_> {
         let line_start = self.text[..span.start].rfind('\n').map_or(0, |p| p + 1);
         let leading = line_start > self.scalar.range.start
             && self.text[line_start..span.start].trim().is_empty();
-        let line_end = self.text[span.end..].find('\n').map_or(self.text.len(), |p| span.end + p);
-        let trailing = line_end < self.scalar.range.end
-            && self.text[span.end..line_end].trim().is_empty();
+        let line_end = self.text[span.end..]
+            .find('\n')
+            .map_or(self.text.len(), |p| span.end + p);
+        let trailing =
+            line_end < self.scalar.range.end && self.text[span.end..line_end].trim().is_empty();
         (leading, trailing)
     }
 
@@ -385,8 +454,11 @@ impl ScalarJob<'_> {
     }
 
     fn unreadable(&self) -> EncodeProblem {
-        EncodeProblem::new(self.members[0], "cannot match the placeholders of this scalar to its value")
-            .with_help("use a double-quoted scalar: key: \"$<kv:...>\"")
+        EncodeProblem::new(
+            self.members[0],
+            "cannot match the placeholders of this scalar to its value",
+        )
+        .with_help("use a double-quoted scalar: key: \"$<kv:...>\"")
     }
 }
 
@@ -417,8 +489,17 @@ fn is_printable(c: char) -> bool {
 fn dq_escape(value: &str, leading: bool, trailing: bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     let last = value.chars().count().saturating_sub(1);
-    let edge_start = value.chars().take_while(|c| matches!(c, ' ' | '\t')).count();
-    let edge_end = last + 1 - value.chars().rev().take_while(|c| matches!(c, ' ' | '\t')).count().min(last + 1);
+    let edge_start = value
+        .chars()
+        .take_while(|c| matches!(c, ' ' | '\t'))
+        .count();
+    let edge_end = last + 1
+        - value
+            .chars()
+            .rev()
+            .take_while(|c| matches!(c, ' ' | '\t'))
+            .count()
+            .min(last + 1);
     for (n, c) in value.chars().enumerate() {
         let at_edge = (leading && n < edge_start) || (trailing && n >= edge_end);
         match c {
@@ -450,19 +531,24 @@ fn dq_escape(value: &str, leading: bool, trailing: bool) -> String {
 fn is_plain_safe(text: &str) -> bool {
     const INDICATORS: &str = "-?:,[]{}#&*!|>'\"%@`";
     const TYPED_WORDS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-        "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null",
-        "NULL", "~", "<<", "=",
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+        "=",
     ];
-    let Some(first) = text.chars().next() else { return false };
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
     let second = text.chars().nth(1);
     let numeric_start = first.is_ascii_digit()
-        || (matches!(first, '-' | '+' | '.') && second.is_some_and(|c| c.is_ascii_digit() || c == '.'))
+        || (matches!(first, '-' | '+' | '.')
+            && second.is_some_and(|c| c.is_ascii_digit() || c == '.'))
         || text.trim_start_matches(['-', '+']).starts_with('.');
     !INDICATORS.contains(first)
         && !numeric_start
         && !TYPED_WORDS.contains(&text)
-        && text.chars().all(|c| is_printable(c) && c != '\t' && !",[]{}".contains(c))
+        && text
+            .chars()
+            .all(|c| is_printable(c) && c != '\t' && !",[]{}".contains(c))
         && !text.starts_with(' ')
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
@@ -483,14 +569,27 @@ mod tests {
 
     #[test]
     fn br03_styles_keep_their_quotes() {
-        assert_eq!(render("a: \"$<kv:k/c>\"\n", "x\ny").unwrap(), "a: \"x\\ny\"\n");
-        assert_eq!(render("a: '$<kv:k/c>'\n", "etl_reader").unwrap(), "a: 'etl_reader'\n");
-        assert_eq!(render("a: $<kv:k/c>\n", "tok_9f8e7d").unwrap(), "a: tok_9f8e7d\n");
+        assert_eq!(
+            render("a: \"$<kv:k/c>\"\n", "x\ny").unwrap(),
+            "a: \"x\\ny\"\n"
+        );
+        assert_eq!(
+            render("a: '$<kv:k/c>'\n", "etl_reader").unwrap(),
+            "a: 'etl_reader'\n"
+        );
+        assert_eq!(
+            render("a: $<kv:k/c>\n", "tok_9f8e7d").unwrap(),
+            "a: tok_9f8e7d\n"
+        );
     }
 
     #[test]
     fn br01_multiline_plain_value_gets_double_quotes() {
-        let out = render("tls:\n  key: $<kv:kv-prod/tls-key>\n", "-----BEGIN-----\nAB\n").unwrap();
+        let out = render(
+            "tls:\n  key: $<kv:kv-prod/tls-key>\n",
+            "-----BEGIN-----\nAB\n",
+        )
+        .unwrap();
         assert_eq!(out, "tls:\n  key: \"-----BEGIN-----\\nAB\\n\"\n");
     }
 
@@ -498,14 +597,35 @@ mod tests {
     fn br01_literal_block_keeps_indentation() {
         let text = "tls:\n  key: |\n    $<kv:kv-prod/tls-key>\nnext: 1\n";
         let out = render(text, "-----BEGIN-----\nAB\n").unwrap();
-        assert_eq!(out, "tls:\n  key: |\n    -----BEGIN-----\n    AB\nnext: 1\n");
+        assert_eq!(
+            out,
+            "tls:\n  key: |\n    -----BEGIN-----\n    AB\nnext: 1\n"
+        );
         let out = render(text, "A\nB").unwrap();
         assert_eq!(out, "tls:\n  key: |-\n    A\n    B\nnext: 1\n");
     }
 
     #[test]
     fn typed_looking_values_get_quotes() {
-        for value in ["yes", "off", "0755", "1_000", "~", "true", "1e3", "0x1F", "", " a", "a: b", "a #b", "[x]", "-", "2024-01-01", ".inf", "@x"] {
+        for value in [
+            "yes",
+            "off",
+            "0755",
+            "1_000",
+            "~",
+            "true",
+            "1e3",
+            "0x1F",
+            "",
+            " a",
+            "a: b",
+            "a #b",
+            "[x]",
+            "-",
+            "2024-01-01",
+            ".inf",
+            "@x",
+        ] {
             let out = render("a: $<kv:k/c>\n", value).unwrap();
             assert!(out.starts_with("a: \""), "{value:?} -> {out:?}");
         }
@@ -517,7 +637,10 @@ mod tests {
         let items = scan(text);
         let analysis = analyze(text, &items).unwrap();
         let sites = sites(text, &items, &analysis);
-        assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(
+            sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(),
+            [true, true, false]
+        );
     }
 
     #[test]

@@ -77,32 +77,42 @@ pub enum FileSourceError {
 impl FileSource {
     /// Loads and checks a secrets file.
     pub fn load(path: &Path) -> Result<Self, FileSourceError> {
-        let text = std::fs::read(path)
-            .map_err(|source| FileSourceError::Unreadable { path: path.into(), source })?;
+        let text = std::fs::read(path).map_err(|source| FileSourceError::Unreadable {
+            path: path.into(),
+            source,
+        })?;
         let text = zeroize::Zeroizing::new(text);
         Self::parse(path, &text)
     }
 
     /// Parses the text of a secrets file; `path` is only for messages.
     pub fn parse(path: &Path, text: &[u8]) -> Result<Self, FileSourceError> {
-        let map: serde_json::Map<String, Value> =
-            serde_json::from_slice::<Value>(text).map_err(|e| syntax(path, &e)).and_then(
-                |value| match value {
-                    Value::Object(map) => Ok(map),
-                    _ => Err(FileSourceError::NotAnObject { path: path.into() }),
-                },
-            )?;
+        let map: serde_json::Map<String, Value> = serde_json::from_slice::<Value>(text)
+            .map_err(|e| syntax(path, &e))
+            .and_then(|value| match value {
+                Value::Object(map) => Ok(map),
+                _ => Err(FileSourceError::NotAnObject { path: path.into() }),
+            })?;
 
         let mut secrets = HashMap::with_capacity(map.len());
         for (key, value) in map {
-            let id = parse_key(&key)
-                .ok_or_else(|| FileSourceError::BadKey { path: path.into(), key: key.clone() })?;
+            let id = parse_key(&key).ok_or_else(|| FileSourceError::BadKey {
+                path: path.into(),
+                key: key.clone(),
+            })?;
             let Value::String(value) = value else {
                 let found = json_type(&value);
-                return Err(FileSourceError::NotAString { path: path.into(), key, found });
+                return Err(FileSourceError::NotAString {
+                    path: path.into(),
+                    key,
+                    found,
+                });
             };
             if secrets.insert(id, SecretValue::new(value)).is_some() {
-                return Err(FileSourceError::Duplicate { path: path.into(), key });
+                return Err(FileSourceError::Duplicate {
+                    path: path.into(),
+                    key,
+                });
             }
         }
         Ok(Self { secrets })
@@ -127,7 +137,10 @@ impl SecretSource for FileSource {
                 self.secrets
                     .get(&lookup.id.key())
                     .cloned()
-                    .ok_or(ResolveError::NotFound { status: None, code: None })
+                    .ok_or(ResolveError::NotFound {
+                        status: None,
+                        code: None,
+                    })
             })
             .collect()
     }
@@ -145,7 +158,11 @@ fn parse_key(key: &str) -> Option<SecretKey> {
     if parts.next().is_some() {
         return None;
     }
-    Some(SecretKey { vault: vault.to_ascii_lowercase(), name: name.to_ascii_lowercase(), version })
+    Some(SecretKey {
+        vault: vault.to_ascii_lowercase(),
+        name: name.to_ascii_lowercase(),
+        version,
+    })
 }
 
 fn syntax(path: &Path, error: &serde_json::Error) -> FileSourceError {
@@ -156,7 +173,12 @@ fn syntax(path: &Path, error: &serde_json::Error) -> FileSourceError {
         Category::Data => "unexpected data",
         Category::Eof => "unexpected end of file",
     };
-    FileSourceError::Syntax { path: path.into(), kind, line: error.line(), column: error.column() }
+    FileSourceError::Syntax {
+        path: path.into(),
+        kind,
+        line: error.line(),
+        column: error.column(),
+    }
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -177,8 +199,16 @@ mod tests {
 
     fn lookup(vault: &str, name: &str, version: Option<&str>) -> Lookup {
         Lookup {
-            id: SecretId { vault: vault.into(), name: name.into(), version: version.map(Into::into) },
-            first_use: UseSite { path: "a.yml".into(), line: 1, column: 1 },
+            id: SecretId {
+                vault: vault.into(),
+                name: name.into(),
+                version: version.map(Into::into),
+            },
+            first_use: UseSite {
+                path: "a.yml".into(),
+                line: 1,
+                column: 1,
+            },
         }
     }
 
@@ -188,7 +218,11 @@ mod tests {
         let source = FileSource::parse(Path::new("s.json"), text).unwrap();
         let got = source.resolve(&[
             lookup("KV-APP", "db-pass", None),
-            lookup("kv-app", "db-pass", Some("abcdef0123456789ABCDEF0123456789")),
+            lookup(
+                "kv-app",
+                "db-pass",
+                Some("abcdef0123456789ABCDEF0123456789"),
+            ),
             lookup("kv-app", "other", None),
         ]);
         assert_eq!(got[0].as_ref().unwrap().expose(), "one");
@@ -210,7 +244,8 @@ mod tests {
         assert!(err.to_string().contains("found a number"));
         let err = FileSource::parse(Path::new("s.json"), br#"{"kv": "x"}"#).unwrap_err();
         assert!(err.to_string().contains("`kv`"));
-        let err = FileSource::parse(Path::new("s.json"), br#"{"kv/a": "x", "KV/A": "y"}"#).unwrap_err();
+        let err =
+            FileSource::parse(Path::new("s.json"), br#"{"kv/a": "x", "KV/A": "y"}"#).unwrap_err();
         assert!(err.to_string().contains("twice"));
     }
 }

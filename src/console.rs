@@ -1,0 +1,169 @@
+//! Messages for people on stderr: errors, warnings and notes, in one format, with colour
+//! when asked for. Command results go to stdout through the commands themselves.
+
+use std::fmt::Display;
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// The exit codes of SPEC section 9, ordered so that the most fundamental problem wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Success,
+    /// Findings (lint errors, missing secrets in `check`).
+    Findings,
+    /// Usage, input or I/O error.
+    Input,
+    /// A secret could not be resolved.
+    Unresolved,
+    /// Key Vault unavailable after retries.
+    Unavailable,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Findings => 1,
+            Self::Input => 2,
+            Self::Unresolved => 3,
+            Self::Unavailable => 4,
+        }
+    }
+
+    /// From a process exit code (3 and 4 as [`crate::vault::ResolveError::exit_code`]).
+    pub fn from_code(code: u8) -> Exit {
+        match code {
+            0 => Self::Success,
+            1 => Self::Findings,
+            3 => Self::Unresolved,
+            4 => Self::Unavailable,
+            _ => Self::Input,
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Self::Input => 4,
+            Self::Unresolved => 3,
+            Self::Unavailable => 2,
+            Self::Findings => 1,
+            Self::Success => 0,
+        }
+    }
+
+    /// The more fundamental of two outcomes (2 before 3 before 4 before 1).
+    #[must_use]
+    pub fn max(self, other: Exit) -> Exit {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Writes messages to stderr (or any stream, in tests).
+pub struct Console {
+    out: Box<dyn Write>,
+    color: bool,
+    quiet: bool,
+    /// The worst outcome reported so far.
+    pub exit: Exit,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("exit", &self.exit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Console {
+    /// A console on `out`.
+    pub fn new(out: Box<dyn Write>, color: bool, quiet: bool) -> Self {
+        Self {
+            out,
+            color,
+            quiet,
+            exit: Exit::Success,
+        }
+    }
+
+    /// Whether colour is on.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    fn label(&mut self, text: &str, color: AnsiColor) {
+        let style = Style::new().bold().fg_color(Some(color.into()));
+        if self.color {
+            let _ = write!(self.out, "{style}{text}{style:#}");
+        } else {
+            let _ = write!(self.out, "{text}");
+        }
+    }
+
+    /// An error that sets the exit code.
+    pub fn error(&mut self, exit: Exit, message: impl Display) {
+        self.exit = self.exit.max(exit);
+        self.label("error", AnsiColor::Red);
+        let _ = writeln!(self.out, ": {message}");
+    }
+
+    /// A warning; hidden by `-q`.
+    pub fn warning(&mut self, message: impl Display) {
+        if self.quiet {
+            return;
+        }
+        self.label("warning", AnsiColor::Yellow);
+        let _ = writeln!(self.out, ": {message}");
+    }
+
+    /// A suggestion line under the previous message.
+    pub fn help(&mut self, message: impl Display) {
+        let _ = writeln!(self.out, "  = help: {message}");
+    }
+
+    /// A finding at a position; errors set `exit`.
+    pub fn diagnostic(&mut self, diagnostic: &Diagnostic, exit: Exit) {
+        let place = format!(
+            "{}:{}:{}",
+            diagnostic.path.display(),
+            diagnostic.span.line,
+            diagnostic.span.column
+        );
+        let (label, color) = match diagnostic.severity {
+            Severity::Error => ("error", AnsiColor::Red),
+            Severity::Warning if self.quiet => return,
+            Severity::Warning => ("warning", AnsiColor::Yellow),
+        };
+        if diagnostic.severity == Severity::Error {
+            self.exit = self.exit.max(exit);
+        }
+        let _ = write!(self.out, "{place}: ");
+        self.label(&format!("{label}[{}]", diagnostic.code), color);
+        let _ = writeln!(self.out, " {}", diagnostic.message);
+        if let Some(help) = &diagnostic.help {
+            self.help(help);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_fundamental_exit_wins() {
+        use Exit::*;
+        assert_eq!(Findings.max(Unavailable).max(Unresolved), Unresolved);
+        assert_eq!(Unresolved.max(Input).max(Findings), Input);
+        assert_eq!(Success.max(Findings), Findings);
+    }
+}

@@ -1,0 +1,179 @@
+//! One input file on its way through a command: read, classified (binary, not UTF-8,
+//! text), scanned, and read by its file type's reader to place each item.
+
+use std::io::Read as _;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::filetype::{Analysis, FileType, Site, SyntaxProblem};
+use crate::scan::{Item, ItemKind, scan};
+use crate::span::{LineIndex, Span};
+use crate::walk::Input;
+
+/// A file's bytes and what is known about it.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Where it came from.
+    pub input: Input,
+    /// Its bytes, unchanged.
+    pub bytes: Vec<u8>,
+    /// Its permission bits (0644 for stdin).
+    pub mode: u32,
+    /// How it is read.
+    pub file_type: FileType,
+}
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read `{}`", path.display())]
+pub struct ReadError {
+    /// The file.
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// A file whose reader gave up, so the context of its placeholders is unknown.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{span}: {problem}", path.display())]
+pub struct SyntaxError {
+    /// The file.
+    pub path: PathBuf,
+    /// Where the reader stopped.
+    pub span: Span,
+    /// What it said.
+    pub problem: SyntaxProblem,
+}
+
+/// How many bytes are searched for a NUL to call a file binary.
+const BINARY_PROBE: usize = 8 * 1024;
+
+impl Document {
+    /// Reads an input; `file_type` overrides detection, `stdin_name` names stdin's type.
+    pub fn read(
+        input: &Input,
+        file_type: Option<FileType>,
+        stdin_name: Option<&Path>,
+    ) -> Result<Document, ReadError> {
+        let error = |source| ReadError {
+            path: input.path.clone(),
+            source,
+        };
+        let (bytes, mode) = if input.is_stdin {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(error)?;
+            (bytes, 0o644)
+        } else {
+            let bytes = std::fs::read(&input.path).map_err(error)?;
+            let mode = std::fs::metadata(&input.path).map_err(error)?.mode() & 0o7777;
+            (bytes, mode)
+        };
+        let named = if input.is_stdin {
+            stdin_name.unwrap_or(Path::new("-"))
+        } else {
+            &input.path
+        };
+        let file_type = file_type.unwrap_or_else(|| FileType::detect(named));
+        Ok(Document {
+            input: input.clone(),
+            bytes,
+            mode,
+            file_type,
+        })
+    }
+
+    /// The path to show in messages.
+    pub fn path(&self) -> &Path {
+        &self.input.path
+    }
+
+    /// Whether the file looks binary (a NUL byte in its first 8 KiB).
+    pub fn is_binary(&self) -> bool {
+        memchr::memchr(0, &self.bytes[..self.bytes.len().min(BINARY_PROBE)]).is_some()
+    }
+
+    /// The text, when the file is UTF-8 and not binary.
+    pub fn text(&self) -> Option<&str> {
+        if self.is_binary() {
+            return None;
+        }
+        std::str::from_utf8(&self.bytes).ok()
+    }
+
+    /// Whether bytes that are not text hold anything that starts a placeholder.
+    pub fn has_opaque_placeholder(&self) -> bool {
+        memchr::memmem::find(&self.bytes, b"$<kv:").is_some()
+    }
+}
+
+/// A text file scanned and placed.
+#[derive(Debug)]
+pub struct Prepared<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Everything the scanner found.
+    pub items: Vec<Item<'a>>,
+    /// Where each item sits.
+    pub sites: Vec<Site>,
+    /// The reader's analysis, for encoding.
+    pub analysis: Option<Analysis>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Scans `text` and places its items.
+    pub fn new(document: &Document, text: &'a str) -> Result<Prepared<'a>, SyntaxError> {
+        let items = scan(text);
+        if items.is_empty() {
+            return Ok(Prepared {
+                text,
+                items,
+                sites: Vec::new(),
+                analysis: None,
+            });
+        }
+        let analysis = crate::filetype::analyze(document.file_type, text, &items).map_err(|p| {
+            let span = LineIndex::new(text.as_bytes()).span(p.offset.min(text.len()), 0);
+            SyntaxError {
+                path: document.path().to_owned(),
+                span,
+                problem: p,
+            }
+        })?;
+        let sites = analysis.sites(text, &items);
+        Ok(Prepared {
+            text,
+            items,
+            sites,
+            analysis: Some(analysis),
+        })
+    }
+
+    /// Indices of the items that are data: placeholders and escapes outside comments.
+    pub fn data(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.items.len()).filter(|&i| {
+            !self.sites[i].in_comment
+                && matches!(
+                    self.items[i].kind,
+                    ItemKind::Placeholder(_) | ItemKind::Escape
+                )
+        })
+    }
+
+    /// The findings of items outside comments: malformed placeholders, invalid names and
+    /// near misses.
+    pub fn findings(&self, path: &Path) -> Vec<Diagnostic> {
+        self.items
+            .iter()
+            .zip(&self.sites)
+            .filter(|(_, site)| !site.in_comment)
+            .flat_map(|(item, _)| item.diagnostics(path, self.text))
+            .collect()
+    }
+
+    /// The span of item `i`.
+    pub fn span(&self, i: usize) -> Span {
+        self.items[i].span
+    }
+}

@@ -1,0 +1,357 @@
+//! The engine that `render` and `databricks` share: read every input, report every
+//! problem before anything is fetched or written, then encode each replacement for its
+//! context and hand the results to the safe writer (or stdout, or a dry-run diff).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::console::{Console, Exit};
+use crate::diagnostic::{Code, Severity};
+use crate::document::{Document, Prepared};
+use crate::filetype::{FileType, Site, apply};
+use crate::output::{Stage, check_destination};
+use crate::scan::{ESCAPED, ItemKind, Placeholder};
+use crate::secret::UseSite;
+use crate::walk::Input;
+
+/// Where the results go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// One input, written to stdout.
+    Stdout,
+    /// One input, written to this file.
+    File(PathBuf),
+    /// Every input, mirrored below this folder.
+    Mirror(PathBuf),
+    /// Each changed input, rewritten where it is.
+    InPlace,
+}
+
+/// One run of `render` or `databricks`.
+#[derive(Debug)]
+pub struct Job {
+    /// The files, in order.
+    pub inputs: Vec<Input>,
+    /// Where results go.
+    pub target: Target,
+    /// `--file-type`.
+    pub file_type: Option<FileType>,
+    /// `--stdin-filename`.
+    pub stdin_name: Option<PathBuf>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--strict`.
+    pub strict: bool,
+}
+
+/// What a command puts in place of each placeholder.
+pub trait Substitution {
+    /// Sees each placeholder outside comments during the first pass.
+    fn visit(
+        &mut self,
+        placeholder: &Placeholder<'_>,
+        site: &Site,
+        at: &UseSite,
+        console: &mut Console,
+    );
+    /// Runs between the passes (`render` resolves its secrets here). Problems go to the
+    /// console, whose exit code then stops the run.
+    fn prepare(&mut self, console: &mut Console);
+    /// The text that replaces a placeholder.
+    fn replacement(&self, placeholder: &Placeholder<'_>) -> &str;
+    /// How a replacement is shown in a dry run.
+    fn shown(&self, placeholder: &Placeholder<'_>) -> String;
+    /// Whether replacements are secret values (files holding them are created 0600).
+    fn holds_secrets(&self) -> bool;
+}
+
+/// Runs a job. Results that go to stdout are written to `stdout`.
+pub fn run(
+    job: &Job,
+    substitution: &mut dyn Substitution,
+    console: &mut Console,
+    stdout: &mut dyn Write,
+) {
+    let mut stdin = None;
+    for input in &job.inputs {
+        if let Some(document) = read(job, input, &mut stdin, console) {
+            first_pass(job, &document, substitution, console);
+        }
+    }
+    if console.exit != Exit::Success {
+        return;
+    }
+    check_destinations(job, console);
+    if console.exit != Exit::Success {
+        return;
+    }
+    substitution.prepare(console);
+    if console.exit != Exit::Success {
+        return;
+    }
+
+    let mut writer = Writer {
+        job,
+        stage: Stage::new(),
+        stdout: Vec::new(),
+    };
+    for input in &job.inputs {
+        if let Some(document) = read(job, input, &mut stdin, console) {
+            second_pass(&document, substitution, &mut writer, console, stdout);
+        }
+    }
+    if console.exit != Exit::Success {
+        return;
+    }
+    let Writer {
+        stage,
+        stdout: buffered,
+        ..
+    } = writer;
+    if let Err(error) = stage.commit() {
+        console.error(Exit::Input, error_chain(&error));
+        return;
+    }
+    if let Err(error) = stdout.write_all(&buffered).and_then(|()| stdout.flush()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            console.error(Exit::Input, format!("cannot write to stdout: {error}"));
+        }
+    }
+}
+
+fn read(
+    job: &Job,
+    input: &Input,
+    stdin: &mut Option<Document>,
+    console: &mut Console,
+) -> Option<Document> {
+    // Stdin can be read once; the second pass gets the copy kept by the first.
+    if let Some(document) = stdin.as_ref().filter(|_| input.is_stdin) {
+        return Some(document.clone());
+    }
+    match Document::read(input, job.file_type, job.stdin_name.as_deref()) {
+        Ok(document) => {
+            if input.is_stdin {
+                *stdin = Some(document.clone());
+            }
+            Some(document)
+        }
+        Err(error) => {
+            console.error(Exit::Input, error_chain(&error));
+            None
+        }
+    }
+}
+
+fn first_pass(
+    job: &Job,
+    document: &Document,
+    substitution: &mut dyn Substitution,
+    console: &mut Console,
+) {
+    let Some(text) = document.text() else {
+        if document.is_binary() {
+            tracing::debug!(path = %document.path().display(), "binary file, copied unchanged");
+        } else if document.has_opaque_placeholder() {
+            console.error(
+                Exit::Input,
+                format!(
+                    "`{}` is not valid UTF-8 and holds placeholders",
+                    document.path().display()
+                ),
+            );
+        }
+        return;
+    };
+    let prepared = match Prepared::new(document, text) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            console.error(Exit::Input, &error);
+            console.help("guzzle-kv reads the file to know where each placeholder sits; fix its syntax, or pass --file-type text");
+            return;
+        }
+    };
+    for mut finding in prepared.findings(document.path()) {
+        if finding.code == Code::Kv005 && job.strict {
+            finding.severity = Severity::Error;
+        }
+        console.diagnostic(&finding, Exit::Input);
+    }
+    for i in prepared.data() {
+        if let ItemKind::Placeholder(placeholder) = &prepared.items[i].kind {
+            let span = prepared.span(i);
+            let at = UseSite {
+                path: document.path().to_owned(),
+                line: span.line,
+                column: span.column,
+            };
+            substitution.visit(placeholder, &prepared.sites[i], &at, console);
+        }
+    }
+}
+
+fn check_destinations(job: &Job, console: &mut Console) {
+    let destinations: Vec<PathBuf> = match &job.target {
+        Target::Stdout => Vec::new(),
+        Target::File(path) => vec![path.clone()],
+        Target::Mirror(dir) => job.inputs.iter().map(|i| dir.join(&i.relative)).collect(),
+        Target::InPlace => job.inputs.iter().map(|i| i.path.clone()).collect(),
+    };
+    for destination in destinations {
+        if let Err(error) = check_destination(&destination) {
+            console.error(Exit::Input, error);
+        }
+    }
+}
+
+struct Writer<'a> {
+    job: &'a Job,
+    stage: Stage,
+    stdout: Vec<u8>,
+}
+
+fn second_pass(
+    document: &Document,
+    substitution: &dyn Substitution,
+    writer: &mut Writer<'_>,
+    console: &mut Console,
+    stdout: &mut dyn Write,
+) {
+    let rendered = document
+        .text()
+        .map(|text| encode(document, text, substitution, console));
+    let (bytes, changed): (&[u8], bool) = match &rendered {
+        Some(Some(Rendered { bytes, .. })) => (bytes, true),
+        Some(None) if console.exit != Exit::Success => return,
+        _ => (&document.bytes, false),
+    };
+    if writer.job.dry_run {
+        if let Some(Some(rendered)) = &rendered {
+            let _ = stdout.write_all(rendered.diff.as_bytes());
+        }
+        return;
+    }
+    let holds_secret = changed && substitution.holds_secrets();
+    let new_mode = if holds_secret { 0o600 } else { document.mode };
+    let destination = match &writer.job.target {
+        Target::Stdout => {
+            writer.stdout.extend_from_slice(bytes);
+            return;
+        }
+        Target::File(path) => path.clone(),
+        Target::Mirror(dir) => dir.join(&document.input.relative),
+        Target::InPlace if changed => document.input.path.clone(),
+        Target::InPlace => return,
+    };
+    if let Err(error) = writer.stage.add(&destination, bytes, new_mode) {
+        console.error(Exit::Input, error_chain(&error));
+    }
+}
+
+/// A file with its replacements in place, and the dry-run view of the change.
+struct Rendered {
+    bytes: zeroize::Zeroizing<Vec<u8>>,
+    diff: String,
+}
+
+/// Encodes every replacement of one file; `None` when nothing changes or on problems
+/// (which go to the console).
+fn encode(
+    document: &Document,
+    text: &str,
+    substitution: &dyn Substitution,
+    console: &mut Console,
+) -> Option<Rendered> {
+    let prepared = Prepared::new(document, text).ok()?;
+    let analysis = prepared.analysis.as_ref()?;
+    let data: Vec<usize> = prepared.data().collect();
+    if data.is_empty() {
+        return None;
+    }
+    let mut replacements: Vec<Option<&str>> = vec![None; prepared.items.len()];
+    for &i in &data {
+        replacements[i] = Some(match &prepared.items[i].kind {
+            ItemKind::Placeholder(p) => substitution.replacement(p),
+            _ => ESCAPED,
+        });
+    }
+    match analysis.encode(text, &prepared.items, &replacements) {
+        Ok(edits) => {
+            let bytes = apply(document.bytes.as_slice(), &edits);
+            let diff = diff(document.path(), text, &prepared, &data, substitution);
+            Some(Rendered { bytes, diff })
+        }
+        Err(problems) => {
+            for problem in problems {
+                let span = prepared.span(problem.item);
+                let what = match &prepared.items[problem.item].kind {
+                    ItemKind::Placeholder(p) => format!("the value of `{}/{}`", p.vault, p.secret),
+                    _ => "the literal `$<kv:`".to_owned(),
+                };
+                console.error(
+                    Exit::Input,
+                    format!(
+                        "{}:{span}: cannot write {what} here: {}",
+                        document.path().display(),
+                        problem.message
+                    ),
+                );
+                if let Some(help) = &problem.help {
+                    console.help(help);
+                }
+            }
+            None
+        }
+    }
+}
+
+/// A diff of the lines that change, each value shown as its substitution says.
+fn diff(
+    path: &Path,
+    text: &str,
+    prepared: &Prepared<'_>,
+    data: &[usize],
+    substitution: &dyn Substitution,
+) -> String {
+    let mut out = format!("--- {0}\n+++ {0}\n", path.display());
+    let mut index = 0;
+    while index < data.len() {
+        let first = prepared.span(data[index]);
+        let line_start = text[..first.offset].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[first.offset..]
+            .find('\n')
+            .map_or(text.len(), |p| first.offset + p);
+        let mut new_line = String::new();
+        let mut pos = line_start;
+        while index < data.len() && prepared.span(data[index]).offset < line_end {
+            let span = prepared.span(data[index]);
+            new_line.push_str(&text[pos..span.offset]);
+            new_line.push_str(&match &prepared.items[data[index]].kind {
+                ItemKind::Placeholder(p) => substitution.shown(p),
+                _ => ESCAPED.to_owned(),
+            });
+            pos = span.end();
+            index += 1;
+        }
+        new_line.push_str(&text[pos..line_end]);
+        let old_line = &text[line_start..line_end];
+        out.push_str(&format!(
+            "@@ line {} @@\n-{}\n+{}\n",
+            first.line,
+            old_line.trim_end_matches('\r'),
+            new_line.trim_end_matches('\r')
+        ));
+    }
+    out
+}
+
+/// An error and its causes on one line: `error: caused by: cause`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
