@@ -130,12 +130,7 @@ pub struct OutputArgs {
 #[derive(Debug, Args, Clone)]
 pub struct VaultArgs {
     /// Read secrets from this JSON file instead of Key Vault (no network).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "GUZZLE_KV_SECRETS_FILE",
-        help_heading = "Key Vault"
-    )]
+    #[arg(long, value_name = "FILE", env = "GUZZLE_KV_SECRETS_FILE", help_heading = "Key Vault")]
     pub secrets_file: Option<PathBuf>,
 
     /// The Azure cloud whose Key Vault domain builds vault URLs.
@@ -159,30 +154,15 @@ pub struct VaultArgs {
     pub identity_client_id: Option<String>,
 
     /// At most this many requests in flight.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 16,
-        help_heading = "Key Vault"
-    )]
+    #[arg(long, value_name = "N", default_value_t = 16, help_heading = "Key Vault")]
     pub concurrency: usize,
 
     /// Seconds each request may take.
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 10,
-        help_heading = "Key Vault"
-    )]
+    #[arg(long, value_name = "SECS", default_value_t = 10, help_heading = "Key Vault")]
     pub timeout: u64,
 
     /// Retries after the first attempt.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 4,
-        help_heading = "Key Vault"
-    )]
+    #[arg(long, value_name = "N", default_value_t = 4, help_heading = "Key Vault")]
     pub retries: u32,
 }
 

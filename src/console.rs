@@ -59,11 +59,7 @@ impl Exit {
     /// The more fundamental of two outcomes (2 before 3 before 4 before 1).
     #[must_use]
     pub fn max(self, other: Exit) -> Exit {
-        if other.rank() > self.rank() {
-            other
-        } else {
-            self
-        }
+        if other.rank() > self.rank() { other } else { self }
     }
 }
 
@@ -78,21 +74,14 @@ pub struct Console {
 
 impl std::fmt::Debug for Console {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Console")
-            .field("exit", &self.exit)
-            .finish_non_exhaustive()
+        f.debug_struct("Console").field("exit", &self.exit).finish_non_exhaustive()
     }
 }
 
 impl Console {
     /// A console on `out`.
     pub fn new(out: Box<dyn Write>, color: bool, quiet: bool) -> Self {
-        Self {
-            out,
-            color,
-            quiet,
-            exit: Exit::Success,
-        }
+        Self { out, color, quiet, exit: Exit::Success }
     }
 
     /// Whether colour is on.

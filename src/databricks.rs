@@ -43,17 +43,11 @@ impl References {
     ) -> Result<Self, ScopeError> {
         let mut map = HashMap::new();
         for (vault, scope) in scopes {
-            names::check_scope(&scope).map_err(|problem| ScopeError::Name {
-                scope: scope.clone(),
-                problem,
-            })?;
+            names::check_scope(&scope)
+                .map_err(|problem| ScopeError::Name { scope: scope.clone(), problem })?;
             map.insert(vault.to_ascii_lowercase(), scope);
         }
-        Ok(Self {
-            syntax,
-            scopes: map,
-            written: HashMap::new(),
-        })
+        Ok(Self { syntax, scopes: map, written: HashMap::new() })
     }
 
     /// Parses `VAULT=SCOPE`.
@@ -66,10 +60,7 @@ impl References {
 
     fn reference(&self, placeholder: &Placeholder<'_>) -> String {
         let vault = placeholder.vault.to_ascii_lowercase();
-        let scope = self
-            .scopes
-            .get(&vault)
-            .map_or(placeholder.vault, String::as_str);
+        let scope = self.scopes.get(&vault).map_or(placeholder.vault, String::as_str);
         match self.syntax {
             Syntax::Guzzle => format!("<<secrets/{scope}/{}>>", placeholder.secret),
             Syntax::Spark => format!("{{{{secrets/{scope}/{}}}}}", placeholder.secret),
@@ -105,10 +96,8 @@ impl Substitution for References {
             ));
         }
         let reference = self.reference(placeholder);
-        self.written.insert(
-            (placeholder.vault.to_owned(), placeholder.secret.to_owned()),
-            reference,
-        );
+        self.written
+            .insert((placeholder.vault.to_owned(), placeholder.secret.to_owned()), reference);
     }
 
     fn prepare(&mut self, _console: &mut Console) {}

@@ -83,9 +83,7 @@ impl Code {
 
     /// Parses `KV001` (any case).
     pub fn parse(text: &str) -> Option<Code> {
-        Self::ALL
-            .into_iter()
-            .find(|code| code.as_str().eq_ignore_ascii_case(text))
+        Self::ALL.into_iter().find(|code| code.as_str().eq_ignore_ascii_case(text))
     }
 
     /// The default severity.
@@ -139,14 +137,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A finding with the code's own severity.
     pub fn new(code: Code, path: PathBuf, span: Span, message: String) -> Self {
-        Self {
-            code,
-            severity: code.severity(),
-            path,
-            span,
-            message,
-            help: None,
-        }
+        Self { code, severity: code.severity(), path, span, message, help: None }
     }
 
     /// Adds a suggestion.
@@ -192,18 +183,8 @@ mod tests {
 
     #[test]
     fn displays_as_concise_line() {
-        let span = Span {
-            offset: 11,
-            len: 5,
-            line: 3,
-            column: 9,
-        };
-        let d = Diagnostic::new(
-            Code::Kv001,
-            "a/.env".into(),
-            span,
-            "empty secret name".into(),
-        );
+        let span = Span { offset: 11, len: 5, line: 3, column: 9 };
+        let d = Diagnostic::new(Code::Kv001, "a/.env".into(), span, "empty secret name".into());
         assert_eq!(d.to_string(), "a/.env:3:9: error[KV001] empty secret name");
     }
 }

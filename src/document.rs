@@ -57,10 +57,7 @@ impl Document {
         file_type: Option<FileType>,
         stdin_name: Option<&Path>,
     ) -> Result<Document, ReadError> {
-        let error = |source| ReadError {
-            path: input.path.clone(),
-            source,
-        };
+        let error = |source| ReadError { path: input.path.clone(), source };
         let (bytes, mode) = if input.is_stdin {
             let mut bytes = Vec::new();
             std::io::stdin().read_to_end(&mut bytes).map_err(error)?;
@@ -70,18 +67,9 @@ impl Document {
             let mode = std::fs::metadata(&input.path).map_err(error)?.mode() & 0o7777;
             (bytes, mode)
         };
-        let named = if input.is_stdin {
-            stdin_name.unwrap_or(Path::new("-"))
-        } else {
-            &input.path
-        };
+        let named = if input.is_stdin { stdin_name.unwrap_or(Path::new("-")) } else { &input.path };
         let file_type = file_type.unwrap_or_else(|| FileType::detect(named));
-        Ok(Document {
-            input: input.clone(),
-            bytes,
-            mode,
-            file_type,
-        })
+        Ok(Document { input: input.clone(), bytes, mode, file_type })
     }
 
     /// The path to show in messages.
@@ -126,38 +114,21 @@ impl<'a> Prepared<'a> {
     pub fn new(document: &Document, text: &'a str) -> Result<Prepared<'a>, SyntaxError> {
         let items = scan(text);
         if items.is_empty() {
-            return Ok(Prepared {
-                text,
-                items,
-                sites: Vec::new(),
-                analysis: None,
-            });
+            return Ok(Prepared { text, items, sites: Vec::new(), analysis: None });
         }
         let analysis = crate::filetype::analyze(document.file_type, text, &items).map_err(|p| {
             let span = LineIndex::new(text.as_bytes()).span(p.offset.min(text.len()), 0);
-            SyntaxError {
-                path: document.path().to_owned(),
-                span,
-                problem: p,
-            }
+            SyntaxError { path: document.path().to_owned(), span, problem: p }
         })?;
         let sites = analysis.sites(text, &items);
-        Ok(Prepared {
-            text,
-            items,
-            sites,
-            analysis: Some(analysis),
-        })
+        Ok(Prepared { text, items, sites, analysis: Some(analysis) })
     }
 
     /// Indices of the items that are data: placeholders and escapes outside comments.
     pub fn data(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.items.len()).filter(|&i| {
             !self.sites[i].in_comment
-                && matches!(
-                    self.items[i].kind,
-                    ItemKind::Placeholder(_) | ItemKind::Escape
-                )
+                && matches!(self.items[i].kind, ItemKind::Placeholder(_) | ItemKind::Escape)
         })
     }
 

@@ -91,9 +91,7 @@ pub fn check_version(version: &str) -> Result<(), NameProblem> {
 
 /// Checks a Databricks secret scope: 1-128 of `[A-Za-z0-9-_.@]`.
 pub fn check_scope(scope: &str) -> Result<(), NameProblem> {
-    check_chars(scope, 1, 128, |c| {
-        c.is_ascii_alphanumeric() || "-_.@".contains(c)
-    })
+    check_chars(scope, 1, 128, |c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
 }
 
 fn check_chars(
@@ -173,13 +171,7 @@ mod tests {
 
     #[test]
     fn problems_read_as_sentences() {
-        assert_eq!(
-            NameProblem::BadCharacter('_').to_string(),
-            "invalid character `_`"
-        );
-        assert_eq!(
-            NameProblem::NonAscii('ü').to_string(),
-            "non-ASCII character `ü`"
-        );
+        assert_eq!(NameProblem::BadCharacter('_').to_string(), "invalid character `_`");
+        assert_eq!(NameProblem::NonAscii('ü').to_string(), "non-ASCII character `ü`");
     }
 }

@@ -53,10 +53,7 @@ pub enum OutputError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| OutputError::Io { path: path.to_owned(), source }
 }
 
 /// Checks that `path` may be written: not a link, not a folder, and if it exists,
@@ -68,26 +65,17 @@ pub fn check_destination(path: &Path) -> Result<Option<u32>, OutputError> {
         Err(e) => return Err(io(path)(e)),
     };
     if meta.file_type().is_symlink() {
-        return Err(OutputError::Link {
-            path: path.to_owned(),
-        });
+        return Err(OutputError::Link { path: path.to_owned() });
     }
     if meta.is_dir() {
-        return Err(OutputError::Folder {
-            path: path.to_owned(),
-        });
+        return Err(OutputError::Folder { path: path.to_owned() });
     }
     if meta.mode() & 0o200 == 0 {
-        return Err(OutputError::ReadOnly {
-            path: path.to_owned(),
-        });
+        return Err(OutputError::ReadOnly { path: path.to_owned() });
     }
     let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
-        return Err(OutputError::Foreign {
-            path: path.to_owned(),
-            owner: meta.uid(),
-        });
+        return Err(OutputError::Foreign { path: path.to_owned(), owner: meta.uid() });
     }
     Ok(Some(meta.mode() & 0o7777))
 }
@@ -132,8 +120,7 @@ impl Stage {
         let mode = existing.unwrap_or(new_mode);
         fs::set_permissions(file.path(), fs::Permissions::from_mode(mode))
             .map_err(io(destination))?;
-        self.staged
-            .push((file.into_temp_path(), destination.to_owned()));
+        self.staged.push((file.into_temp_path(), destination.to_owned()));
         Ok(())
     }
 
@@ -167,8 +154,7 @@ impl Stage {
         self.created_dirs.clear();
         let count = staged.len();
         for (temp, destination) in staged {
-            temp.persist(&destination)
-                .map_err(|e| io(&destination)(e.error))?;
+            temp.persist(&destination).map_err(|e| io(&destination)(e.error))?;
         }
         Ok(count)
     }
@@ -192,14 +178,7 @@ mod tests {
         let mut names: Vec<String> = walkdir::WalkDir::new(dir)
             .min_depth(1)
             .into_iter()
-            .map(|e| {
-                e.unwrap()
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .display()
-                    .to_string()
-            })
+            .map(|e| e.unwrap().path().strip_prefix(dir).unwrap().display().to_string())
             .collect();
         names.sort();
         names
@@ -209,14 +188,8 @@ mod tests {
     fn nothing_lands_until_commit() {
         let dir = tempfile::tempdir().unwrap();
         let mut stage = Stage::new();
-        stage
-            .add(&dir.path().join("new/deep/a.yml"), b"x", 0o600)
-            .unwrap();
-        assert_eq!(
-            names(dir.path()).len(),
-            3,
-            "the folders and one temporary file"
-        );
+        stage.add(&dir.path().join("new/deep/a.yml"), b"x", 0o600).unwrap();
+        assert_eq!(names(dir.path()).len(), 3, "the folders and one temporary file");
         drop(stage);
         assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
     }
@@ -229,9 +202,7 @@ mod tests {
         fs::set_permissions(&old, fs::Permissions::from_mode(0o640)).unwrap();
         let mut stage = Stage::new();
         stage.add(&old, b"new\n", 0o600).unwrap();
-        stage
-            .add(&dir.path().join("fresh.conf"), b"new\n", 0o600)
-            .unwrap();
+        stage.add(&dir.path().join("fresh.conf"), b"new\n", 0o600).unwrap();
         stage.commit().unwrap();
         let mode = |p: &str| fs::metadata(dir.path().join(p)).unwrap().mode() & 0o777;
         assert_eq!((mode("old.conf"), mode("fresh.conf")), (0o640, 0o600));
@@ -250,10 +221,7 @@ mod tests {
             Err(OutputError::Link { .. })
         ));
         fs::set_permissions(&target, fs::Permissions::from_mode(0o440)).unwrap();
-        assert!(matches!(
-            check_destination(&target),
-            Err(OutputError::ReadOnly { .. })
-        ));
+        assert!(matches!(check_destination(&target), Err(OutputError::ReadOnly { .. })));
         assert_eq!(fs::read_to_string(&target).unwrap(), "t");
     }
 }

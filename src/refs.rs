@@ -64,10 +64,7 @@ impl Inventory {
                     version: p.version.map(str::to_owned),
                 };
                 let slot = *index.entry(id.key()).or_insert_with(|| {
-                    entries.push(Entry {
-                        id,
-                        uses: Vec::new(),
-                    });
+                    entries.push(Entry { id, uses: Vec::new() });
                     entries.len() - 1
                 });
                 entries[slot].uses.push(at);

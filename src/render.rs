@@ -21,22 +21,14 @@ pub struct Secrets<'a> {
 
 impl std::fmt::Debug for Secrets<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secrets")
-            .field("lookups", &self.lookups.len())
-            .finish_non_exhaustive()
+        f.debug_struct("Secrets").field("lookups", &self.lookups.len()).finish_non_exhaustive()
     }
 }
 
 impl<'a> Secrets<'a> {
     /// Secrets from `source`; a non-empty `allowed` list limits the vaults that may be used.
     pub fn new(source: &'a dyn SecretSource, allowed: Vec<String>) -> Self {
-        Self {
-            source,
-            allowed,
-            lookups: Vec::new(),
-            index: HashMap::new(),
-            values: HashMap::new(),
-        }
+        Self { source, allowed, lookups: Vec::new(), index: HashMap::new(), values: HashMap::new() }
     }
 
     /// The distinct secrets seen so far, each with its first use.
@@ -73,20 +65,14 @@ impl Substitution for Secrets<'_> {
         if !is_allowed(&self.allowed, placeholder.vault) {
             console.error(
                 Exit::Unresolved,
-                format!(
-                    "{at}: vault `{}` is not in the allow-list",
-                    placeholder.vault
-                ),
+                format!("{at}: vault `{}` is not in the allow-list", placeholder.vault),
             );
             return;
         }
         let key = Self::key(placeholder);
         if !self.index.contains_key(&key) {
             self.index.insert(key, self.lookups.len());
-            self.lookups.push(Lookup {
-                id: id(placeholder),
-                first_use: at.clone(),
-            });
+            self.lookups.push(Lookup { id: id(placeholder), first_use: at.clone() });
         }
     }
 
@@ -100,10 +86,7 @@ impl Substitution for Secrets<'_> {
                 }
                 Err(error) => console.error(
                     Exit::from_code(error.exit_code()),
-                    format!(
-                        "{}: cannot resolve `{}`: {error}",
-                        lookup.first_use, lookup.id
-                    ),
+                    format!("{}: cannot resolve `{}`: {error}", lookup.first_use, lookup.id),
                 ),
             }
         }
@@ -111,16 +94,11 @@ impl Substitution for Secrets<'_> {
 
     fn replacement(&self, placeholder: &Placeholder<'_>) -> &str {
         // Every placeholder was resolved in `prepare`, or the run stopped there.
-        self.values
-            .get(&Self::key(placeholder))
-            .map_or("", SecretValue::expose)
+        self.values.get(&Self::key(placeholder)).map_or("", SecretValue::expose)
     }
 
     fn shown(&self, placeholder: &Placeholder<'_>) -> String {
-        let bytes = self
-            .values
-            .get(&Self::key(placeholder))
-            .map_or(0, |v| v.expose().len());
+        let bytes = self.values.get(&Self::key(placeholder)).map_or(0, |v| v.expose().len());
         format!("«{}, {bytes} bytes»", id(placeholder))
     }
 

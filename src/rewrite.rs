@@ -90,11 +90,7 @@ pub fn run(
         return;
     }
 
-    let mut writer = Writer {
-        job,
-        stage: Stage::new(),
-        stdout: Vec::new(),
-    };
+    let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
     for input in &job.inputs {
         if let Some(document) = read(job, input, &mut stdin, console) {
             second_pass(&document, substitution, &mut writer, console, stdout);
@@ -103,11 +99,7 @@ pub fn run(
     if console.exit != Exit::Success {
         return;
     }
-    let Writer {
-        stage,
-        stdout: buffered,
-        ..
-    } = writer;
+    let Writer { stage, stdout: buffered, .. } = writer;
     if let Err(error) = stage.commit() {
         console.error(Exit::Input, error_chain(&error));
         return;
@@ -180,11 +172,8 @@ fn first_pass(
     for i in prepared.data() {
         if let ItemKind::Placeholder(placeholder) = &prepared.items[i].kind {
             let span = prepared.span(i);
-            let at = UseSite {
-                path: document.path().to_owned(),
-                line: span.line,
-                column: span.column,
-            };
+            let at =
+                UseSite { path: document.path().to_owned(), line: span.line, column: span.column };
             substitution.visit(placeholder, &prepared.sites[i], &at, console);
         }
     }
@@ -217,9 +206,7 @@ fn second_pass(
     console: &mut Console,
     stdout: &mut dyn Write,
 ) {
-    let rendered = document
-        .text()
-        .map(|text| encode(document, text, substitution, console));
+    let rendered = document.text().map(|text| encode(document, text, substitution, console));
     let (bytes, changed): (&[u8], bool) = match &rendered {
         Some(Some(Rendered { bytes, .. })) => (bytes, true),
         Some(None) if console.exit != Exit::Success => return,
@@ -318,9 +305,7 @@ fn diff(
     while index < data.len() {
         let first = prepared.span(data[index]);
         let line_start = text[..first.offset].rfind('\n').map_or(0, |p| p + 1);
-        let line_end = text[first.offset..]
-            .find('\n')
-            .map_or(text.len(), |p| first.offset + p);
+        let line_end = text[first.offset..].find('\n').map_or(text.len(), |p| first.offset + p);
         let mut new_line = String::new();
         let mut pos = line_start;
         while index < data.len() && prepared.span(data[index]).offset < line_end {

@@ -113,11 +113,7 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
     };
     if single_file {
         let into_dir = out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
-        let file = if into_dir {
-            out.join(&inputs[0].relative)
-        } else {
-            out.clone()
-        };
+        let file = if into_dir { out.join(&inputs[0].relative) } else { out.clone() };
         if !inputs[0].is_stdin && same_file(&inputs[0].path, &file) {
             return Err(format!(
                 "`-o {}` is the input itself; use `--in-place` to rewrite it",
@@ -127,10 +123,7 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
         return Ok(Target::File(file));
     }
     if out.exists() && !out.is_dir() {
-        return Err(format!(
-            "`-o {}` must be a folder for several inputs",
-            out.display()
-        ));
+        return Err(format!("`-o {}` must be a folder for several inputs", out.display()));
     }
     Ok(Target::Mirror(out.clone()))
 }
@@ -189,11 +182,8 @@ fn databricks(args: &DatabricksArgs, stdout: &mut dyn Write, console: &mut Conso
     let Some(job) = job(&args.input, &args.output, console) else {
         return;
     };
-    let mappings: Result<Vec<_>, _> = args
-        .scope
-        .iter()
-        .map(|m| References::parse_mapping(m))
-        .collect();
+    let mappings: Result<Vec<_>, _> =
+        args.scope.iter().map(|m| References::parse_mapping(m)).collect();
     let references =
         mappings.and_then(|m| References::new(args.syntax.unwrap_or(Syntax::Guzzle), m));
     match references {

@@ -68,10 +68,7 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
         let at = pos + found;
         match classify(&text[at..]) {
             Some((kind, len, skip)) => {
-                items.push(Item {
-                    span: index.span(at, len),
-                    kind,
-                });
+                items.push(Item { span: index.span(at, len), kind });
                 pos = at + skip;
             }
             None => pos = at + 1,
@@ -84,10 +81,7 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
 /// to move on. After a malformed placeholder the scan resumes behind `$<kv:`, so that a
 /// good placeholder later on the same line is still found.
 fn classify(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
-    if !matches!(
-        rest.as_bytes().get(1),
-        Some(b'$' | b'<' | b'{' | b'(' | b'[')
-    ) {
+    if !matches!(rest.as_bytes().get(1), Some(b'$' | b'<' | b'{' | b'(' | b'[')) {
         return None;
     }
     let window = &rest[..floor_char_boundary(rest, WINDOW)];
@@ -119,9 +113,7 @@ fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usi
         }
         Err(error) if PlaceholderParser::parse(Rule::opening, text).is_ok() => {
             let end = error_offset(&error).clamp(ESCAPED.len(), text.len());
-            let malformed = Malformed {
-                message: describe(&error, text),
-            };
+            let malformed = Malformed { message: describe(&error, text) };
             Some((ItemKind::Malformed(malformed), end, ESCAPED.len()))
         }
         Err(_) => None,
@@ -129,11 +121,7 @@ fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usi
 }
 
 fn segments(pair: pest::iterators::Pair<'_, Rule>) -> Placeholder<'_> {
-    let mut placeholder = Placeholder {
-        vault: "",
-        secret: "",
-        version: None,
-    };
+    let mut placeholder = Placeholder { vault: "", secret: "", version: None };
     for inner in pair.into_inner() {
         match inner.as_rule() {
             Rule::vault => placeholder.vault = inner.as_str(),
@@ -159,10 +147,8 @@ fn describe(error: &PestError<Rule>, text: &str) -> String {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let segment = expected
-        .iter()
-        .copied()
-        .find(|r| matches!(r, Rule::vault | Rule::secret | Rule::version));
+    let segment =
+        expected.iter().copied().find(|r| matches!(r, Rule::vault | Rule::secret | Rule::version));
     let wanted = phrase_list(&expected);
 
     let message = match (found, segment) {
@@ -190,9 +176,7 @@ fn hint(consumed: &str) -> Option<String> {
         return Some(format!("{problem} in vault name `{vault}`"));
     }
     let secret = parts.next().filter(|s| !s.is_empty())?;
-    let problem = names::check_secret(secret)
-        .err()
-        .filter(is_stray_character)?;
+    let problem = names::check_secret(secret).err().filter(is_stray_character)?;
     Some(format!("{problem} in secret name `{secret}`"))
 }
 
@@ -225,10 +209,7 @@ fn floor_char_boundary(text: &str, max: usize) -> usize {
     if max >= text.len() {
         return text.len();
     }
-    (0..=max)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0)
+    (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
 }
 
 impl Item<'_> {
@@ -250,11 +231,8 @@ impl Item<'_> {
             ItemKind::NearMiss => {
                 let shown = &text[self.span.range()];
                 vec![
-                    at(
-                        Code::Kv005,
-                        format!("`{shown}` looks like a placeholder but is not one"),
-                    )
-                    .with_help("a placeholder starts with `$<kv:`, in lower case"),
+                    at(Code::Kv005, format!("`{shown}` looks like a placeholder but is not one"))
+                        .with_help("a placeholder starts with `$<kv:`, in lower case"),
                 ]
             }
             ItemKind::Placeholder(p) => p.name_problems(path, self.span),

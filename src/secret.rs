@@ -104,16 +104,8 @@ mod tests {
 
     #[test]
     fn names_compare_case_insensitively() {
-        let a = SecretId {
-            vault: "KV-App".into(),
-            name: "Db-Pass".into(),
-            version: None,
-        };
-        let b = SecretId {
-            vault: "kv-app".into(),
-            name: "db-pass".into(),
-            version: None,
-        };
+        let a = SecretId { vault: "KV-App".into(), name: "Db-Pass".into(), version: None };
+        let b = SecretId { vault: "kv-app".into(), name: "db-pass".into(), version: None };
         assert_eq!(a.key(), b.key());
         assert_eq!(a.to_string(), "KV-App/Db-Pass");
     }

@@ -54,12 +54,7 @@ impl<'a> LineIndex<'a> {
     /// Starts at the beginning of `text`, skipping a UTF-8 BOM.
     pub fn new(text: &'a [u8]) -> Self {
         let offset = if text.starts_with(BOM) { BOM.len() } else { 0 };
-        Self {
-            text,
-            offset,
-            line: 1,
-            column: 1,
-        }
+        Self { text, offset, line: 1, column: 1 }
     }
 
     /// The span of `len` bytes at `offset`.
@@ -67,12 +62,7 @@ impl<'a> LineIndex<'a> {
     /// Panics if `offset` lies before an offset asked for earlier.
     pub fn span(&mut self, offset: usize, len: usize) -> Span {
         self.advance_to(offset);
-        Span {
-            offset,
-            len,
-            line: self.line,
-            column: self.column,
-        }
+        Span { offset, len, line: self.line, column: self.column }
     }
 
     fn advance_to(&mut self, offset: usize) {

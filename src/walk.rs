@@ -90,23 +90,15 @@ impl Filter {
     /// Builds a filter from include and exclude globs, matched against the path below
     /// the walked folder (and, for excludes, against each folder on the way).
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, WalkError> {
-        Ok(Self {
-            include: glob_set(include)?,
-            exclude: glob_set(exclude)?,
-            skip_dir: None,
-        })
+        Ok(Self { include: glob_set(include)?, exclude: glob_set(exclude)?, skip_dir: None })
     }
 
     fn is_excluded(&self, relative: &Path) -> bool {
-        self.exclude
-            .as_ref()
-            .is_some_and(|set| set.is_match(relative))
+        self.exclude.as_ref().is_some_and(|set| set.is_match(relative))
     }
 
     fn is_included(&self, relative: &Path) -> bool {
-        self.include
-            .as_ref()
-            .is_none_or(|set| set.is_match(relative))
+        self.include.as_ref().is_none_or(|set| set.is_match(relative))
     }
 }
 
@@ -116,16 +108,11 @@ fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, WalkError> {
     }
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
-        let parsed = Glob::new(glob).map_err(|source| WalkError::Glob {
-            glob: glob.clone(),
-            source,
-        })?;
+        let parsed =
+            Glob::new(glob).map_err(|source| WalkError::Glob { glob: glob.clone(), source })?;
         builder.add(parsed);
     }
-    builder.build().map(Some).map_err(|source| WalkError::Glob {
-        glob: globs.join(", "),
-        source,
-    })
+    builder.build().map(Some).map_err(|source| WalkError::Glob { glob: globs.join(", "), source })
 }
 
 /// Lists the files to process, in command-line order and then by name.
@@ -134,17 +121,11 @@ pub fn walk(paths: &[PathBuf], filter: &Filter) -> Result<(Vec<Input>, Vec<Skipp
     let mut skipped = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input {
-                path: path.clone(),
-                relative: "-".into(),
-                is_stdin: true,
-            });
+            inputs.push(Input { path: path.clone(), relative: "-".into(), is_stdin: true });
             continue;
         }
-        let meta = std::fs::symlink_metadata(path).map_err(|source| WalkError::Unreadable {
-            path: path.clone(),
-            source,
-        })?;
+        let meta = std::fs::symlink_metadata(path)
+            .map_err(|source| WalkError::Unreadable { path: path.clone(), source })?;
         if meta.file_type().is_symlink() {
             return Err(WalkError::Link { path: path.clone() });
         }
@@ -152,11 +133,7 @@ pub fn walk(paths: &[PathBuf], filter: &Filter) -> Result<(Vec<Input>, Vec<Skipp
             walk_dir(path, filter, &mut inputs, &mut skipped)?;
         } else {
             let relative = path.file_name().map_or_else(|| path.clone(), PathBuf::from);
-            inputs.push(Input {
-                path: path.clone(),
-                relative,
-                is_stdin: false,
-            });
+            inputs.push(Input { path: path.clone(), relative, is_stdin: false });
         }
     }
     check_unique(&inputs)?;
@@ -170,20 +147,11 @@ fn walk_dir(
     skipped: &mut Vec<Skipped>,
 ) -> Result<(), WalkError> {
     let skip_dir = filter.skip_dir.as_ref().and_then(|d| d.canonicalize().ok());
-    let entries = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name();
+    let entries = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name();
     let mut iter = entries.into_iter();
     while let Some(entry) = iter.next() {
-        let entry = entry.map_err(|source| WalkError::Walk {
-            path: root.to_owned(),
-            source,
-        })?;
-        let relative = entry
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(entry.path())
-            .to_owned();
+        let entry = entry.map_err(|source| WalkError::Walk { path: root.to_owned(), source })?;
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_owned();
         let name = entry.file_name().to_string_lossy();
         let kind = entry.file_type();
         if entry.depth() == 0 {
@@ -209,11 +177,7 @@ fn walk_dir(
         if filter.is_excluded(&relative) || !filter.is_included(&relative) {
             continue;
         }
-        inputs.push(Input {
-            path: entry.path().to_owned(),
-            relative,
-            is_stdin: false,
-        });
+        inputs.push(Input { path: entry.path().to_owned(), relative, is_stdin: false });
     }
     Ok(())
 }
@@ -224,15 +188,10 @@ fn check_unique(inputs: &[Input]) -> Result<(), WalkError> {
         let key = if input.is_stdin {
             PathBuf::from("-")
         } else {
-            input
-                .path
-                .canonicalize()
-                .unwrap_or_else(|_| input.path.clone())
+            input.path.canonicalize().unwrap_or_else(|_| input.path.clone())
         };
         if !seen.insert(key) {
-            return Err(WalkError::Twice {
-                path: input.path.clone(),
-            });
+            return Err(WalkError::Twice { path: input.path.clone() });
         }
     }
     Ok(())
@@ -244,14 +203,8 @@ mod tests {
 
     fn tree() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        for file in [
-            "b.yml",
-            "a/c.json",
-            ".env",
-            ".git/config",
-            "out/x.yml",
-            "a/.guzzle-kv-1.tmp",
-        ] {
+        for file in ["b.yml", "a/c.json", ".env", ".git/config", "out/x.yml", "a/.guzzle-kv-1.tmp"]
+        {
             let path = dir.path().join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x").unwrap();
@@ -261,20 +214,14 @@ mod tests {
     }
 
     fn relative(inputs: &[Input]) -> Vec<String> {
-        inputs
-            .iter()
-            .map(|i| i.relative.display().to_string())
-            .collect()
+        inputs.iter().map(|i| i.relative.display().to_string()).collect()
     }
 
     #[test]
     fn walks_sorted_skipping_hidden_dirs_links_and_temp_files() {
         let dir = tree();
         let (inputs, skipped) = walk(&[dir.path().to_owned()], &Filter::default()).unwrap();
-        assert_eq!(
-            relative(&inputs),
-            [".env", "a/c.json", "b.yml", "out/x.yml"]
-        );
+        assert_eq!(relative(&inputs), [".env", "a/c.json", "b.yml", "out/x.yml"]);
         assert_eq!(skipped.len(), 2);
     }
 

@@ -100,11 +100,7 @@ impl Lexer<'_> {
             (State::ValueStart | State::AfterQuote, _) => {
                 self.run_from_value_start = self.state == State::ValueStart;
                 self.run_start = pos;
-                if b == b'\\' {
-                    State::UnquotedEscape
-                } else {
-                    State::Unquoted
-                }
+                if b == b'\\' { State::UnquotedEscape } else { State::Unquoted }
             }
             (State::Unquoted, _) if blank => {
                 ended_run = Some(pos);
@@ -190,22 +186,12 @@ fn classify(lexer: &Lexer<'_>, bytes: &[u8], item: &Item<'_>) -> Context {
         State::LineStart | State::Key | State::AfterKey => {
             Context::Elsewhere("a placeholder cannot stand in a key")
         }
-        State::ValueStart | State::AfterQuote => Context::Unquoted {
-            start,
-            end,
-            whole: lexer.state == State::ValueStart,
-        },
-        State::Unquoted => Context::Unquoted {
-            start: lexer.run_start,
-            end,
-            whole: false,
-        },
-        State::Strong => Context::Single {
-            whole: quoted_alone(b'\''),
-        },
-        State::Weak => Context::Double {
-            whole: quoted_alone(b'"'),
-        },
+        State::ValueStart | State::AfterQuote => {
+            Context::Unquoted { start, end, whole: lexer.state == State::ValueStart }
+        }
+        State::Unquoted => Context::Unquoted { start: lexer.run_start, end, whole: false },
+        State::Strong => Context::Single { whole: quoted_alone(b'\'') },
+        State::Weak => Context::Double { whole: quoted_alone(b'"') },
         State::UnquotedEscape | State::WeakEscape => {
             Context::Elsewhere("a `\\` before the placeholder escapes its `$`")
         }
@@ -222,17 +208,12 @@ pub(super) fn site(context: &Context) -> Site {
         }
         Context::Comment | Context::Elsewhere(_) => false,
     };
-    Site {
-        in_comment: *context == Context::Comment,
-        whole_value,
-    }
+    Site { in_comment: *context == Context::Comment, whole_value }
 }
 
 /// Characters an unquoted value may hold as they are (SPEC section 4).
 fn is_unquoted_safe(value: &str) -> bool {
-    value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
+    value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
 }
 
 pub(super) fn encode(
@@ -298,9 +279,7 @@ fn encode_run(
     group: &[usize],
     run: std::ops::Range<usize>,
 ) -> Vec<Result<Option<Edit>, EncodeProblem>> {
-    let all_safe = group
-        .iter()
-        .all(|&i| replacements[i].is_none_or(is_unquoted_safe));
+    let all_safe = group.iter().all(|&i| replacements[i].is_none_or(is_unquoted_safe));
     if all_safe {
         return group
             .iter()
@@ -363,19 +342,13 @@ mod tests {
     #[test]
     fn br04_hash_in_unquoted_value_gets_quotes() {
         let text = "ID=$<kv:kv-app/client-id>\nQUOTED=\"$<kv:kv-app/client-id>\"\n";
-        assert_eq!(
-            render(text, "123#567").unwrap(),
-            "ID=\"123#567\"\nQUOTED=\"123#567\"\n"
-        );
+        assert_eq!(render(text, "123#567").unwrap(), "ID=\"123#567\"\nQUOTED=\"123#567\"\n");
     }
 
     #[test]
     fn safe_values_stay_unquoted_and_crlf_survives() {
         let text = "DB_HOST=db\r\n\r\nDB_PASS=$<kv:kv-db/pass>\r\n";
-        assert_eq!(
-            render(text, "pw-42").unwrap(),
-            "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n"
-        );
+        assert_eq!(render(text, "pw-42").unwrap(), "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n");
     }
 
     #[test]

@@ -67,10 +67,7 @@ impl Lexer<'_> {
                     self.pos += 1;
                 }
                 State::Triple => {
-                    let run = self.bytes[self.pos..]
-                        .iter()
-                        .take_while(|&&c| c == b'"')
-                        .count();
+                    let run = self.bytes[self.pos..].iter().take_while(|&&c| c == b'"').count();
                     if run >= 3 {
                         self.state = State::Normal;
                         self.pos += run;
@@ -92,11 +89,7 @@ impl Lexer<'_> {
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
     let bytes = text.as_bytes();
-    let mut lexer = Lexer {
-        bytes,
-        pos: 0,
-        state: State::Normal,
-    };
+    let mut lexer = Lexer { bytes, pos: 0, state: State::Normal };
     items
         .iter()
         .map(|item| {
@@ -111,9 +104,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
                         && bytes.get(end) == Some(&b'"'),
                 },
                 State::Triple => Context::Triple,
-                State::Normal => Context::Unquoted {
-                    whole: is_whole_unquoted(bytes, start, end),
-                },
+                State::Normal => Context::Unquoted { whole: is_whole_unquoted(bytes, start, end) },
             }
         })
         .collect()
@@ -122,10 +113,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
 /// Whether an unquoted item is a field's whole value: a separator before it and the end
 /// of the value after it.
 fn is_whole_unquoted(bytes: &[u8], start: usize, end: usize) -> bool {
-    let before = bytes[..start]
-        .iter()
-        .rev()
-        .find(|b| !matches!(b, b' ' | b'\t'));
+    let before = bytes[..start].iter().rev().find(|b| !matches!(b, b' ' | b'\t'));
     let after = bytes[end..].iter().find(|b| !matches!(b, b' ' | b'\t'));
     matches!(before, Some(b'=' | b':'))
         && matches!(after, None | Some(b'\n' | b'\r' | b',' | b'}' | b'#'))
@@ -136,10 +124,7 @@ pub(super) fn site(context: &Context) -> Site {
         Context::Quoted { whole } | Context::Unquoted { whole } => whole,
         Context::Comment | Context::Triple => false,
     };
-    Site {
-        in_comment: *context == Context::Comment,
-        whole_value,
-    }
+    Site { in_comment: *context == Context::Comment, whole_value }
 }
 
 pub(super) fn encode(
@@ -148,36 +133,30 @@ pub(super) fn encode(
     contexts: &[Context],
     replacements: &[Option<&str>],
 ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
-    collect(
-        items
-            .iter()
-            .zip(contexts)
-            .zip(replacements)
-            .enumerate()
-            .map(|(index, ((item, context), replacement))| {
-                let Some(value) = replacement else {
-                    return Ok(None);
-                };
-                let range = item.span.range();
-                match context {
-                    Context::Comment => Ok(None),
-                    Context::Quoted { .. } if is_escaped(text, item.span.offset) => {
-                        Err(escaped_problem(index))
-                    }
-                    Context::Quoted { .. } => Ok(Some(Edit::new(range, json_escape(value)))),
-                    Context::Triple if value.contains("\"\"\"") => Err(EncodeProblem::new(
-                        index,
-                        "a triple-quoted HOCON string cannot hold `\"\"\"`",
-                    )
-                    .with_help("use a \"quoted\" string around the placeholder")),
-                    Context::Triple => Ok(Some(Edit::new(range, (*value).to_owned()))),
-                    Context::Unquoted { .. } => Ok(Some(Edit::new(
-                        range,
-                        format!("\"{}\"", json_escape(value)),
-                    ))),
+    collect(items.iter().zip(contexts).zip(replacements).enumerate().map(
+        |(index, ((item, context), replacement))| {
+            let Some(value) = replacement else {
+                return Ok(None);
+            };
+            let range = item.span.range();
+            match context {
+                Context::Comment => Ok(None),
+                Context::Quoted { .. } if is_escaped(text, item.span.offset) => {
+                    Err(escaped_problem(index))
                 }
-            }),
-    )
+                Context::Quoted { .. } => Ok(Some(Edit::new(range, json_escape(value)))),
+                Context::Triple if value.contains("\"\"\"") => Err(EncodeProblem::new(
+                    index,
+                    "a triple-quoted HOCON string cannot hold `\"\"\"`",
+                )
+                .with_help("use a \"quoted\" string around the placeholder")),
+                Context::Triple => Ok(Some(Edit::new(range, (*value).to_owned()))),
+                Context::Unquoted { .. } => {
+                    Ok(Some(Edit::new(range, format!("\"{}\"", json_escape(value)))))
+                }
+            }
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -208,9 +187,6 @@ mod tests {
         let items = scan(text);
         let contexts = analyze(text, &items);
         let edits = encode(text, &items, &contexts, &[Some("x\"y")]).unwrap();
-        assert_eq!(
-            &*super::super::apply(text.as_bytes(), &edits),
-            b"b = \"x\\\"y\"\n"
-        );
+        assert_eq!(&*super::super::apply(text.as_bytes(), &edits), b"b = \"x\\\"y\"\n");
     }
 }

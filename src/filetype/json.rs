@@ -50,15 +50,9 @@ pub(super) fn sites(text: &str, items: &[Item<'_>]) -> Vec<Site> {
         .map(|(item, inside)| {
             let before = item.span.offset.checked_sub(1).map(|i| bytes[i]);
             let after = bytes.get(item.span.end()).copied();
-            let whole_value = if inside {
-                before == Some(b'"') && after == Some(b'"')
-            } else {
-                true
-            };
-            Site {
-                in_comment: false,
-                whole_value,
-            }
+            let whole_value =
+                if inside { before == Some(b'"') && after == Some(b'"') } else { true };
+            Site { in_comment: false, whole_value }
         })
         .collect()
 }
@@ -128,10 +122,7 @@ mod tests {
 
     #[test]
     fn bare_positions_take_literals_only() {
-        assert_eq!(
-            render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(),
-            r#"{"port": 1433}"#
-        );
+        assert_eq!(render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(), r#"{"port": 1433}"#);
         assert!(render(r#"{"port": $<kv:kv/s>}"#, "x").is_err());
         assert!(render(r#"{"port": $<kv:kv/s>}"#, " 1").is_err());
     }

@@ -37,10 +37,7 @@ pub enum FileType {
 impl FileType {
     /// Guesses the type from a file name.
     pub fn detect(path: &Path) -> FileType {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let lower = name.to_ascii_lowercase();
         let extension = lower.rsplit_once('.').map_or("", |(_, ext)| ext);
         if lower == "spark-defaults.conf" {
@@ -233,21 +230,14 @@ pub fn apply(text: &[u8], edits: &[Edit]) -> zeroize::Zeroizing<Vec<u8>> {
 impl Edit {
     /// Replaces `range` with `text`.
     pub fn new(range: Range<usize>, text: String) -> Self {
-        Self {
-            range,
-            text: zeroize::Zeroizing::new(text),
-        }
+        Self { range, text: zeroize::Zeroizing::new(text) }
     }
 }
 
 impl EncodeProblem {
     /// A problem with item `item`.
     pub fn new(item: usize, message: impl Into<String>) -> Self {
-        Self {
-            item,
-            message: message.into(),
-            help: None,
-        }
+        Self { item, message: message.into(), help: None }
     }
 
     /// Adds a suggestion.
@@ -271,22 +261,14 @@ fn collect(
             Err(problem) => problems.push(problem),
         }
     }
-    if problems.is_empty() {
-        Ok(edits)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(edits) } else { Err(problems) }
 }
 
 /// Whether the byte before `offset` is a backslash that escapes the character at
 /// `offset` (an odd run of backslashes). A placeholder there would lose its `$` to the
 /// escape, so the encoders refuse it.
 fn is_escaped(text: &str, offset: usize) -> bool {
-    let run = text.as_bytes()[..offset]
-        .iter()
-        .rev()
-        .take_while(|&&b| b == b'\\')
-        .count();
+    let run = text.as_bytes()[..offset].iter().rev().take_while(|&&b| b == b'\\').count();
     run % 2 == 1
 }
 

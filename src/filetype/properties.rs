@@ -68,11 +68,7 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
     if pos >= bytes.len() || is_eol(bytes[pos]) || matches!(bytes[pos], b'#' | b'!') {
         let end = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         let comment = pos < bytes.len() && !is_eol(bytes[pos]);
-        return Line {
-            end: skip_eol(bytes, end),
-            comment,
-            ..Line::default()
-        };
+        return Line { end: skip_eol(bytes, end), comment, ..Line::default() };
     }
 
     let mut pos = read_key(bytes, pos);
@@ -103,14 +99,7 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
             }
         }
     }
-    Line {
-        end: skip_eol(bytes, pos),
-        comment: false,
-
-        value_start,
-        value_end: pos,
-        chunk_starts,
-    }
+    Line { end: skip_eol(bytes, pos), comment: false, value_start, value_end: pos, chunk_starts }
 }
 
 /// Reads a key; returns where it ends.
@@ -163,10 +152,7 @@ fn context(line: &Line, start: usize, end: usize) -> Context {
 }
 
 pub(super) fn site(context: &Context) -> Site {
-    Site {
-        in_comment: context.role == Role::Comment,
-        whole_value: context.whole,
-    }
+    Site { in_comment: context.role == Role::Comment, whole_value: context.whole }
 }
 
 pub(super) fn encode(
@@ -238,10 +224,7 @@ mod tests {
 
     fn roles(text: &str) -> Vec<(Role, bool)> {
         let items = scan(text);
-        analyze(text, &items)
-            .iter()
-            .map(|c| (c.role, c.at_chunk_start))
-            .collect()
+        analyze(text, &items).iter().map(|c| (c.role, c.at_chunk_start)).collect()
     }
 
     #[test]
@@ -268,10 +251,7 @@ mod tests {
 
     #[test]
     fn escapes_as_java_reads_them() {
-        assert_eq!(
-            escape(" a\\b\nü😀", false, true),
-            "\\ a\\\\b\\n\\u00FC\\uD83D\\uDE00"
-        );
+        assert_eq!(escape(" a\\b\nü😀", false, true), "\\ a\\\\b\\n\\u00FC\\uD83D\\uDE00");
         assert_eq!(escape(" a", false, false), " a");
         assert_eq!(escape("a=b c", true, false), "a\\=b\\ c");
     }

@@ -4,13 +4,7 @@ use super::{Edit, Site};
 use crate::scan::Item;
 
 pub(super) fn sites(items: &[Item<'_>]) -> Vec<Site> {
-    items
-        .iter()
-        .map(|_| Site {
-            in_comment: false,
-            whole_value: false,
-        })
-        .collect()
+    items.iter().map(|_| Site { in_comment: false, whole_value: false }).collect()
 }
 
 pub(super) fn encode(items: &[Item<'_>], replacements: &[Option<&str>]) -> Vec<Edit> {

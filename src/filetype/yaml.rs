@@ -63,23 +63,14 @@ impl Offsets<'_> {
 
 /// Every scalar event in order, with its byte range.
 fn scalars(text: &str) -> Result<Vec<(usize, ScalarStyle, Range<usize>, String)>, SyntaxProblem> {
-    let mut offsets = Offsets {
-        text,
-        ascii: text.is_ascii(),
-        chars: 0,
-        bytes: 0,
-    };
+    let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
     let mut found = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut ordinal = 0;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let offset = offsets.byte(e.marker().index());
-            SyntaxProblem {
-                file_type: "yaml",
-                message: e.info().to_owned(),
-                offset,
-            }
+            SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
         if let Event::Scalar(value, style, _, _) = event {
             let start = offsets.byte(span.start.index());
@@ -93,36 +84,26 @@ fn scalars(text: &str) -> Result<Vec<(usize, ScalarStyle, Range<usize>, String)>
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, SyntaxProblem> {
     let all = scalars(text)?;
-    let mut analysis = Analysis {
-        scalars: Vec::new(),
-        owners: Vec::with_capacity(items.len()),
-    };
+    let mut analysis = Analysis { scalars: Vec::new(), owners: Vec::with_capacity(items.len()) };
     let mut next = 0;
     for item in items {
         let range = item.span.range();
         while next < all.len() && all[next].2.end < range.end {
             next += 1;
         }
-        let owner = all
-            .get(next)
-            .filter(|s| s.2.start <= range.start && range.end <= s.2.end);
-        analysis
-            .owners
-            .push(owner.map(|(ordinal, style, range, value)| {
-                let known = analysis
-                    .scalars
-                    .last()
-                    .is_some_and(|s| s.ordinal == *ordinal);
-                if !known {
-                    analysis.scalars.push(Scalar {
-                        style: *style,
-                        range: range.clone(),
-                        value: value.clone(),
-                        ordinal: *ordinal,
-                    });
-                }
-                analysis.scalars.len() - 1
-            }));
+        let owner = all.get(next).filter(|s| s.2.start <= range.start && range.end <= s.2.end);
+        analysis.owners.push(owner.map(|(ordinal, style, range, value)| {
+            let known = analysis.scalars.last().is_some_and(|s| s.ordinal == *ordinal);
+            if !known {
+                analysis.scalars.push(Scalar {
+                    style: *style,
+                    range: range.clone(),
+                    value: value.clone(),
+                    ordinal: *ordinal,
+                });
+            }
+            analysis.scalars.len() - 1
+        }));
     }
     Ok(analysis)
 }
@@ -132,17 +113,11 @@ pub(super) fn sites(text: &str, items: &[Item<'_>], analysis: &Analysis) -> Vec<
         .iter()
         .zip(&analysis.owners)
         .map(|(item, owner)| match owner {
-            None => Site {
-                in_comment: true,
-                whole_value: false,
-            },
+            None => Site { in_comment: true, whole_value: false },
             Some(index) => {
                 let scalar = &analysis.scalars[*index];
                 let whole = scalar.value.trim_end_matches('\n') == &text[item.span.range()];
-                Site {
-                    in_comment: false,
-                    whole_value: whole,
-                }
+                Site { in_comment: false, whole_value: whole }
             }
         })
         .collect()
@@ -156,20 +131,17 @@ pub(super) fn encode(
 ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
     let mut results = Vec::new();
     let mut checks = Vec::new();
-    for (index, scalar) in analysis.scalars.iter().enumerate() {
-        let members: Vec<usize> = (0..items.len())
-            .filter(|&i| analysis.owners[i] == Some(index) && replacements[i].is_some())
-            .collect();
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); analysis.scalars.len()];
+    for (i, owner) in analysis.owners.iter().enumerate() {
+        if let (Some(owner), Some(_)) = (owner, replacements[i]) {
+            members_of[*owner].push(i);
+        }
+    }
+    for (scalar, members) in analysis.scalars.iter().zip(members_of) {
         if members.is_empty() {
             continue;
         }
-        let job = ScalarJob {
-            text,
-            items,
-            replacements,
-            scalar,
-            members: &members,
-        };
+        let job = ScalarJob { text, items, replacements, scalar, members: &members };
         match job.encode() {
             Ok((edits, check)) => {
                 results.extend(edits.into_iter().map(|e| Ok(Some(e))));
@@ -204,17 +176,11 @@ fn verify(
     let failed: Vec<EncodeProblem> = checks
         .iter()
         .filter(|(ordinal, expected, _)| {
-            read_back
-                .get(*ordinal)
-                .is_none_or(|(_, _, _, value)| value != expected)
+            read_back.get(*ordinal).is_none_or(|(_, _, _, value)| value != expected)
         })
         .map(|c| problem(c.2))
         .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed)
-    }
+    if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
 /// Encoding the items of one scalar.
@@ -258,10 +224,7 @@ impl ScalarJob<'_> {
                 return Err(escaped_problem(i));
             }
             let (leading, trailing) = self.line_edges(i);
-            edits.push(Edit::new(
-                self.span(i),
-                dq_escape(self.value(i), leading, trailing),
-            ));
+            edits.push(Edit::new(self.span(i), dq_escape(self.value(i), leading, trailing)));
         }
         Ok((edits, None))
     }
@@ -288,10 +251,8 @@ impl ScalarJob<'_> {
     fn plain(&self) -> Result<Encoded, EncodeProblem> {
         if !self.is_multiline() {
             let raw = self.raw_edits();
-            let new_text = super::apply(
-                self.text[self.scalar.range.clone()].as_bytes(),
-                &self.shifted(&raw),
-            );
+            let new_text =
+                super::apply(self.text[self.scalar.range.clone()].as_bytes(), &self.shifted(&raw));
             let new_text = std::str::from_utf8(&new_text).expect("edits keep UTF-8");
             if is_plain_safe(new_text) {
                 return Ok((raw, None));
@@ -301,10 +262,7 @@ impl ScalarJob<'_> {
         }
         let expected = self.substituted(false).ok_or_else(|| self.unreadable())?;
         let quoted = format!("\"{}\"", dq_escape(&expected, false, false));
-        Ok((
-            vec![Edit::new(self.scalar.range.clone(), quoted)],
-            Some(expected),
-        ))
+        Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], Some(expected)))
     }
 
     fn folded(&self) -> Result<Encoded, EncodeProblem> {
@@ -329,9 +287,7 @@ impl ScalarJob<'_> {
     fn literal(&self) -> Result<Encoded, EncodeProblem> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
-        let tail = self.text[self.items[last].span.end()..self.scalar.range.end]
-            .trim()
-            .is_empty();
+        let tail = self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty();
         let mut edits = Vec::new();
         for &i in self.members {
             let value = self.value(i);
@@ -342,11 +298,7 @@ impl ScalarJob<'_> {
                 )
                 .with_help("use a double-quoted scalar: key: \"$<kv:...>\""));
             }
-            let body = if i == last && tail {
-                value.trim_end_matches('\n')
-            } else {
-                value
-            };
+            let body = if i == last && tail { value.trim_end_matches('\n') } else { value };
             let mut written = indent_lines(body, indent);
             if i == last && tail {
                 let newlines = value.len() - body.len();
@@ -387,9 +339,7 @@ impl ScalarJob<'_> {
 
     /// The indentation of the block's content lines (the least among its non-blank lines).
     fn content_indent(&self) -> usize {
-        let line_start = self.text[..self.scalar.range.start]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let line_start = self.text[..self.scalar.range.start].rfind('\n').map_or(0, |i| i + 1);
         self.text[line_start..self.scalar.range.end]
             .lines()
             .filter(|l| !l.trim().is_empty())
@@ -399,10 +349,7 @@ impl ScalarJob<'_> {
     }
 
     fn raw_edits(&self) -> Vec<Edit> {
-        self.members
-            .iter()
-            .map(|&i| Edit::new(self.span(i), self.value(i).to_owned()))
-            .collect()
+        self.members.iter().map(|&i| Edit::new(self.span(i), self.value(i).to_owned())).collect()
     }
 
     /// Edits moved to offsets within the scalar's own text.
@@ -421,9 +368,7 @@ impl ScalarJob<'_> {
         let line_start = self.text[..span.start].rfind('\n').map_or(0, |p| p + 1);
         let leading = line_start > self.scalar.range.start
             && self.text[line_start..span.start].trim().is_empty();
-        let line_end = self.text[span.end..]
-            .find('\n')
-            .map_or(self.text.len(), |p| span.end + p);
+        let line_end = self.text[span.end..].find('\n').map_or(self.text.len(), |p| span.end + p);
         let trailing =
             line_end < self.scalar.range.end && self.text[span.end..line_end].trim().is_empty();
         (leading, trailing)
@@ -489,17 +434,9 @@ fn is_printable(c: char) -> bool {
 fn dq_escape(value: &str, leading: bool, trailing: bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     let last = value.chars().count().saturating_sub(1);
-    let edge_start = value
-        .chars()
-        .take_while(|c| matches!(c, ' ' | '\t'))
-        .count();
+    let edge_start = value.chars().take_while(|c| matches!(c, ' ' | '\t')).count();
     let edge_end = last + 1
-        - value
-            .chars()
-            .rev()
-            .take_while(|c| matches!(c, ' ' | '\t'))
-            .count()
-            .min(last + 1);
+        - value.chars().rev().take_while(|c| matches!(c, ' ' | '\t')).count().min(last + 1);
     for (n, c) in value.chars().enumerate() {
         let at_edge = (leading && n < edge_start) || (trailing && n >= edge_end);
         match c {
@@ -546,9 +483,7 @@ fn is_plain_safe(text: &str) -> bool {
     !INDICATORS.contains(first)
         && !numeric_start
         && !TYPED_WORDS.contains(&text)
-        && text
-            .chars()
-            .all(|c| is_printable(c) && c != '\t' && !",[]{}".contains(c))
+        && text.chars().all(|c| is_printable(c) && c != '\t' && !",[]{}".contains(c))
         && !text.starts_with(' ')
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
@@ -569,27 +504,14 @@ mod tests {
 
     #[test]
     fn br03_styles_keep_their_quotes() {
-        assert_eq!(
-            render("a: \"$<kv:k/c>\"\n", "x\ny").unwrap(),
-            "a: \"x\\ny\"\n"
-        );
-        assert_eq!(
-            render("a: '$<kv:k/c>'\n", "etl_reader").unwrap(),
-            "a: 'etl_reader'\n"
-        );
-        assert_eq!(
-            render("a: $<kv:k/c>\n", "tok_9f8e7d").unwrap(),
-            "a: tok_9f8e7d\n"
-        );
+        assert_eq!(render("a: \"$<kv:k/c>\"\n", "x\ny").unwrap(), "a: \"x\\ny\"\n");
+        assert_eq!(render("a: '$<kv:k/c>'\n", "etl_reader").unwrap(), "a: 'etl_reader'\n");
+        assert_eq!(render("a: $<kv:k/c>\n", "tok_9f8e7d").unwrap(), "a: tok_9f8e7d\n");
     }
 
     #[test]
     fn br01_multiline_plain_value_gets_double_quotes() {
-        let out = render(
-            "tls:\n  key: $<kv:kv-prod/tls-key>\n",
-            "-----BEGIN-----\nAB\n",
-        )
-        .unwrap();
+        let out = render("tls:\n  key: $<kv:kv-prod/tls-key>\n", "-----BEGIN-----\nAB\n").unwrap();
         assert_eq!(out, "tls:\n  key: \"-----BEGIN-----\\nAB\\n\"\n");
     }
 
@@ -597,10 +519,7 @@ mod tests {
     fn br01_literal_block_keeps_indentation() {
         let text = "tls:\n  key: |\n    $<kv:kv-prod/tls-key>\nnext: 1\n";
         let out = render(text, "-----BEGIN-----\nAB\n").unwrap();
-        assert_eq!(
-            out,
-            "tls:\n  key: |\n    -----BEGIN-----\n    AB\nnext: 1\n"
-        );
+        assert_eq!(out, "tls:\n  key: |\n    -----BEGIN-----\n    AB\nnext: 1\n");
         let out = render(text, "A\nB").unwrap();
         assert_eq!(out, "tls:\n  key: |-\n    A\n    B\nnext: 1\n");
     }
@@ -637,10 +556,7 @@ mod tests {
         let items = scan(text);
         let analysis = analyze(text, &items).unwrap();
         let sites = sites(text, &items, &analysis);
-        assert_eq!(
-            sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(),
-            [true, true, false]
-        );
+        assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
     }
 
     #[test]

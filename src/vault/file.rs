@@ -77,10 +77,8 @@ pub enum FileSourceError {
 impl FileSource {
     /// Loads and checks a secrets file.
     pub fn load(path: &Path) -> Result<Self, FileSourceError> {
-        let text = std::fs::read(path).map_err(|source| FileSourceError::Unreadable {
-            path: path.into(),
-            source,
-        })?;
+        let text = std::fs::read(path)
+            .map_err(|source| FileSourceError::Unreadable { path: path.into(), source })?;
         let text = zeroize::Zeroizing::new(text);
         Self::parse(path, &text)
     }
@@ -96,23 +94,14 @@ impl FileSource {
 
         let mut secrets = HashMap::with_capacity(map.len());
         for (key, value) in map {
-            let id = parse_key(&key).ok_or_else(|| FileSourceError::BadKey {
-                path: path.into(),
-                key: key.clone(),
-            })?;
+            let id = parse_key(&key)
+                .ok_or_else(|| FileSourceError::BadKey { path: path.into(), key: key.clone() })?;
             let Value::String(value) = value else {
                 let found = json_type(&value);
-                return Err(FileSourceError::NotAString {
-                    path: path.into(),
-                    key,
-                    found,
-                });
+                return Err(FileSourceError::NotAString { path: path.into(), key, found });
             };
             if secrets.insert(id, SecretValue::new(value)).is_some() {
-                return Err(FileSourceError::Duplicate {
-                    path: path.into(),
-                    key,
-                });
+                return Err(FileSourceError::Duplicate { path: path.into(), key });
             }
         }
         Ok(Self { secrets })
@@ -137,10 +126,7 @@ impl SecretSource for FileSource {
                 self.secrets
                     .get(&lookup.id.key())
                     .cloned()
-                    .ok_or(ResolveError::NotFound {
-                        status: None,
-                        code: None,
-                    })
+                    .ok_or(ResolveError::NotFound { status: None, code: None })
             })
             .collect()
     }
@@ -158,11 +144,7 @@ fn parse_key(key: &str) -> Option<SecretKey> {
     if parts.next().is_some() {
         return None;
     }
-    Some(SecretKey {
-        vault: vault.to_ascii_lowercase(),
-        name: name.to_ascii_lowercase(),
-        version,
-    })
+    Some(SecretKey { vault: vault.to_ascii_lowercase(), name: name.to_ascii_lowercase(), version })
 }
 
 fn syntax(path: &Path, error: &serde_json::Error) -> FileSourceError {
@@ -173,12 +155,7 @@ fn syntax(path: &Path, error: &serde_json::Error) -> FileSourceError {
         Category::Data => "unexpected data",
         Category::Eof => "unexpected end of file",
     };
-    FileSourceError::Syntax {
-        path: path.into(),
-        kind,
-        line: error.line(),
-        column: error.column(),
-    }
+    FileSourceError::Syntax { path: path.into(), kind, line: error.line(), column: error.column() }
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -204,11 +181,7 @@ mod tests {
                 name: name.into(),
                 version: version.map(Into::into),
             },
-            first_use: UseSite {
-                path: "a.yml".into(),
-                line: 1,
-                column: 1,
-            },
+            first_use: UseSite { path: "a.yml".into(), line: 1, column: 1 },
         }
     }
 
@@ -218,11 +191,7 @@ mod tests {
         let source = FileSource::parse(Path::new("s.json"), text).unwrap();
         let got = source.resolve(&[
             lookup("KV-APP", "db-pass", None),
-            lookup(
-                "kv-app",
-                "db-pass",
-                Some("abcdef0123456789ABCDEF0123456789"),
-            ),
+            lookup("kv-app", "db-pass", Some("abcdef0123456789ABCDEF0123456789")),
             lookup("kv-app", "other", None),
         ]);
         assert_eq!(got[0].as_ref().unwrap().expose(), "one");

@@ -1,0 +1,309 @@
+//! The commands end to end: outputs, the writer's promises, exit codes and messages.
+
+use std::path::Path;
+
+use crate::support::{Scratch, assert_exit, guzzle_kv, run, stderr, stdout};
+
+fn fixtures() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+}
+
+fn assert_trees_equal(actual: &Path, expected: &Path) {
+    let list = |root: &Path| {
+        let mut files: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(root).unwrap().to_owned())
+            .collect();
+        files.sort();
+        files
+    };
+    let files = list(expected);
+    assert_eq!(list(actual), files);
+    for file in files {
+        let (a, e) = (
+            std::fs::read(actual.join(&file)).unwrap(),
+            std::fs::read(expected.join(&file)).unwrap(),
+        );
+        assert!(a == e, "{} differs", file.display());
+    }
+}
+
+#[test]
+fn databricks_rewrites_the_fixture_tree_byte_exactly() {
+    let s = Scratch::new();
+    let out = s.path().join("out");
+    let output = guzzle_kv(fixtures())
+        .args([
+            "databricks",
+            "guzzle-like",
+            "--exclude",
+            "mistakes/**",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert_trees_equal(&out, &fixtures().join("expected/databricks"));
+}
+
+#[test]
+fn render_with_the_dev_secrets_matches_the_expected_tree() {
+    let s = Scratch::new();
+    let out = s.path().join("out");
+    let output = guzzle_kv(fixtures())
+        .args([
+            "render",
+            "guzzle-like",
+            "--exclude",
+            "mistakes/**",
+            "--secrets-file",
+            "dev-secrets.json",
+        ])
+        .args(["-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert_trees_equal(&out, &fixtures().join("expected/render"));
+}
+
+#[test]
+fn the_mistakes_folder_reports_every_error_and_writes_nothing() {
+    let s = Scratch::new();
+    let out = s.path().join("out");
+    let output = guzzle_kv(&fixtures().join("guzzle-like"))
+        .args(["databricks", "mistakes", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    let err = stderr(&output);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(": error["))
+        .map(|l| l.split(": error").next().unwrap())
+        .collect();
+    let bad_names = "mistakes/ph_file_s3_vendor_bad_names.yml";
+    let malformed = "mistakes/ph_jdbc_postgres_crm_malformed.yml";
+    let expected: Vec<String> = [
+        (bad_names, "10:19"),
+        (bad_names, "11:16"),
+        (bad_names, "12:19"),
+        (bad_names, "13:22"),
+        (bad_names, "14:19"),
+        (bad_names, "15:20"),
+        (bad_names, "16:20"),
+        (bad_names, "17:18"),
+        (malformed, "12:22"),
+        (malformed, "13:20"),
+        (malformed, "14:24"),
+        (malformed, "15:17"),
+        (malformed, "16:22"),
+        (malformed, "22:13"),
+        (malformed, "24:12"),
+    ]
+    .iter()
+    .map(|(f, p)| format!("{f}:{p}"))
+    .collect();
+    assert_eq!(errors, expected, "{err}");
+    assert!(err.contains(&format!("{malformed}:17:21: [KV201]")), "{err}");
+    assert_eq!(err.matches("[KV005]").count(), 3, "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_failure_in_the_last_file_leaves_every_destination_untouched() {
+    let s = Scratch::new();
+    let secrets = s.secrets(&[("kv-app/a", "one")]);
+    s.write("tree/a.yml", "a: $<kv:kv-app/a>\n");
+    s.write("tree/b.json", "{\"b\": \"$<kv:kv-app/a>\"}\n");
+    s.write("tree/z.json", "{\"z\": $<kv:kv-app/a>}\n");
+    let output = run(
+        s.path(),
+        &["render", "tree", "--in-place", "--secrets-file", secrets.to_str().unwrap()],
+    );
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("tree/z.json:1:7: cannot write the value of `kv-app/a` here"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(s.read("tree/a.yml"), "a: $<kv:kv-app/a>\n");
+    assert_eq!(s.files("tree"), ["a.yml", "b.json", "z.json"]);
+
+    s.write("tree/z.json", "{\"z\": \"$<kv:kv-app/a>\"}\n");
+    assert_exit(
+        &run(
+            s.path(),
+            &["render", "tree", "--in-place", "--secrets-file", secrets.to_str().unwrap()],
+        ),
+        0,
+    );
+    assert_eq!(s.read("tree/a.yml"), "a: one\n");
+    assert_eq!(s.read("tree/z.json"), "{\"z\": \"one\"}\n");
+}
+
+#[test]
+fn symbolic_link_destinations_are_refused() {
+    let s = Scratch::new();
+    s.write("in.yml", "a: $<kv:kv-app/a>\n");
+    let target = s.write("target.yml", "keep\n");
+    std::os::unix::fs::symlink(&target, s.path().join("link.yml")).unwrap();
+    let output = run(s.path(), &["databricks", "in.yml", "-o", "link.yml"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("symbolic link"), "{}", stderr(&output));
+    assert_eq!(s.read("target.yml"), "keep\n");
+}
+
+#[test]
+fn mirror_copies_every_visited_file_and_skips_hidden_folders_and_links() {
+    let s = Scratch::new();
+    s.write("tree/.env", "A=$<kv:kv-app/a>\n");
+    s.write("tree/.git/config", "x");
+    s.write("tree/bin.dat", b"\x00\x01$<kv:kv-app/a>");
+    s.write("tree/latin1.txt", b"caf\xe9\n");
+    std::os::unix::fs::symlink("bin.dat", s.path().join("tree/link")).unwrap();
+    let output = run(s.path(), &["databricks", "tree", "-o", "tree/out"]);
+    assert_exit(&output, 0);
+    assert_eq!(s.files("tree/out"), [".env", "bin.dat", "latin1.txt"]);
+    assert_eq!(s.read("tree/out/.env"), "A=\"<<secrets/kv-app/a>>\"\n");
+    assert_eq!(std::fs::read(s.path().join("tree/out/latin1.txt")).unwrap(), b"caf\xe9\n");
+}
+
+#[test]
+fn non_utf8_files_with_placeholders_are_refused() {
+    let s = Scratch::new();
+    s.write("latin1.txt", b"caf\xe9 $<kv:kv-app/a>\n");
+    let output = run(s.path(), &["databricks", "latin1.txt"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("not valid UTF-8"), "{}", stderr(&output));
+}
+
+#[test]
+fn spark_syntax_quotes_yaml_plain_scalars_and_warns_on_embedding() {
+    let s = Scratch::new();
+    s.write("a.yml", "a: $<kv:kv-app/a>\nb: \"x-$<kv:kv-app/b>\"\n");
+    let output = run(
+        s.path(),
+        &["databricks", "--syntax", "spark", "--scope", "KV-APP=team.scope", "a.yml"],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        "a: \"{{secrets/team.scope/a}}\"\nb: \"x-{{secrets/team.scope/b}}\"\n"
+    );
+    assert!(stderr(&output).contains("a.yml:2:7: [KV202]"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_scopes_and_version_pins_are_input_errors() {
+    let s = Scratch::new();
+    s.write("a.txt", "$<kv:kv-app/a/0123456789abcdef0123456789abcdef>\n");
+    let output = run(s.path(), &["databricks", "a.txt"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("a.txt:1:1: [KV201]"), "{}", stderr(&output));
+    assert_exit(&run(s.path(), &["databricks", "--scope", "kv-app=bad scope", "a.txt"]), 2);
+}
+
+#[test]
+fn near_misses_warn_and_strict_makes_them_errors() {
+    let s = Scratch::new();
+    s.write("a.txt", "pw=$<KV:kv-app/a>\n");
+    let output = run(s.path(), &["databricks", "a.txt"]);
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "pw=$<KV:kv-app/a>\n");
+    assert!(stderr(&output).contains("a.txt:1:4: warning[KV005]"), "{}", stderr(&output));
+    assert_exit(&run(s.path(), &["databricks", "--strict", "a.txt"]), 2);
+}
+
+#[test]
+fn dry_run_shows_lengths_not_values_and_writes_nothing() {
+    let s = Scratch::new();
+    let secrets = s.secrets(&[("kv-app/a", "hunter2-canary")]);
+    s.write("a.yml", "a: $<kv:kv-app/a>\n");
+    let output = run(
+        s.path(),
+        &[
+            "render",
+            "a.yml",
+            "--dry-run",
+            "--in-place",
+            "--secrets-file",
+            secrets.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        "--- a.yml\n+++ a.yml\n@@ line 1 @@\n-a: $<kv:kv-app/a>\n+a: «kv-app/a, 14 bytes»\n"
+    );
+    assert_eq!(s.read("a.yml"), "a: $<kv:kv-app/a>\n");
+}
+
+#[test]
+fn stdin_and_output_rules() {
+    let s = Scratch::new();
+    let output = guzzle_kv(s.path())
+        .args(["databricks", "-", "--stdin-filename", "x.yaml"])
+        .write_stdin("a: $<kv:kv-app/a>\n")
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "a: <<secrets/kv-app/a>>\n");
+
+    assert_exit(&run(s.path(), &["databricks", "-", "-"]), 2);
+    s.write("dir/a.yml", "a: 1\n");
+    let output = run(s.path(), &["databricks", "dir"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("--out"), "{}", stderr(&output));
+    assert_exit(&run(s.path(), &["databricks", "dir/a.yml", "-o", "dir/a.yml"]), 2);
+    assert_exit(&run(s.path(), &["databricks", "missing.yml"]), 2);
+
+    let output = run(s.path(), &["databricks", "dir/a.yml", "-o", "copies/"]);
+    assert_exit(&output, 0);
+    assert_eq!(s.read("copies/a.yml"), "a: 1\n");
+}
+
+#[test]
+fn refs_lists_each_secret_once_with_its_uses() {
+    let s = Scratch::new();
+    s.write("a.yml", "a: $<kv:KV-App/Db-Pass>\nb: $<kv:kv-app/db-pass>\n# c: $<kv:kv-app/other>\n");
+    let output = run(s.path(), &["refs", "a.yml", "--output-format", "json"]);
+    assert_exit(&output, 0);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["vault"], "KV-App");
+    assert_eq!(json[0]["uses"][1]["line"], 2);
+    let output = run(s.path(), &["refs", "a.yml"]);
+    assert_eq!(stdout(&output), "KV-App/Db-Pass\n  a.yml:1:4\n  a.yml:2:4\n");
+}
+
+#[test]
+fn help_documents_exit_codes_and_completions_work() {
+    let s = Scratch::new();
+    let output = run(s.path(), &["render", "--help"]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("3  a secret could not be resolved"));
+    let output = run(s.path(), &["completions", "bash"]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("guzzle-kv"));
+}
+
+#[test]
+fn a_closed_stdout_exits_zero() {
+    let s = Scratch::new();
+    let big = "a: $<kv:kv-app/a>\n".repeat(20_000);
+    s.write("a.yml", &big);
+    let bin = assert_cmd::cargo::cargo_bin("guzzle-kv");
+    let status = std::process::Command::new("bash")
+        .current_dir(s.path())
+        .arg("-c")
+        .arg(format!(
+            "'{}' databricks a.yml | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}",
+            bin.display()
+        ))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
