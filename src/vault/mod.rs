@@ -106,11 +106,7 @@ impl fmt::Display for ResolveError {
             Self::NotFound { status: s, code: c } => {
                 write!(f, "secret not found{}{}", status(s), code(c))
             }
-            Self::Denied {
-                status: s,
-                code: c,
-                credential,
-            } => write!(
+            Self::Denied { status: s, code: c, credential } => write!(
                 f,
                 "access denied{}{} for the identity of credential `{credential}`",
                 status(&Some(*s)),
@@ -121,29 +117,16 @@ impl fmt::Display for ResolveError {
             }
             Self::NotAllowed => write!(f, "vault is not in the allow-list"),
             Self::Throttled { attempts } => {
-                write!(
-                    f,
-                    "throttled by Key Vault (HTTP 429) after {attempts} attempts"
-                )
+                write!(f, "throttled by Key Vault (HTTP 429) after {attempts} attempts")
             }
             Self::Timeout { attempts, seconds } => {
                 write!(f, "timed out after {attempts} attempts of {seconds} s each")
             }
-            Self::Rejected {
-                status: s,
-                code: c,
-                cause,
-            } => {
+            Self::Rejected { status: s, code: c, cause } => {
                 write!(f, "request refused{}{}", status(s), code(c))?;
-                cause
-                    .as_ref()
-                    .map_or(Ok(()), |cause| write!(f, ": {cause}"))
+                cause.as_ref().map_or(Ok(()), |cause| write!(f, ": {cause}"))
             }
-            Self::Unavailable {
-                status: s,
-                code: c,
-                cause,
-            } => {
+            Self::Unavailable { status: s, code: c, cause } => {
                 write!(f, "Key Vault unavailable{}{}: {cause}", status(s), code(c))
             }
         }

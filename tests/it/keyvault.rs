@@ -48,11 +48,7 @@ fn options(emulator: &Emulator, auth: AuthKind) -> KeyVaultOptions {
 }
 
 fn vault_url(vault: &str, emulator: &Emulator, origin: UrlOrigin) -> VaultUrl {
-    VaultUrl {
-        vault: vault.to_owned(),
-        url: Url::parse(&emulator.vault_url()).unwrap(),
-        origin,
-    }
+    VaultUrl { vault: vault.to_owned(), url: Url::parse(&emulator.vault_url()).unwrap(), origin }
 }
 
 fn lookup(vault: &str, name: &str, version: Option<&str>) -> Lookup {
@@ -62,11 +58,7 @@ fn lookup(vault: &str, name: &str, version: Option<&str>) -> Lookup {
             name: name.to_owned(),
             version: version.map(str::to_owned),
         },
-        first_use: UseSite {
-            path: PathBuf::from("conf/app.yaml"),
-            line: 3,
-            column: 11,
-        },
+        first_use: UseSite { path: PathBuf::from("conf/app.yaml"), line: 3, column: 11 },
     }
 }
 
@@ -147,10 +139,7 @@ fn managed_identity_takes_the_client_id_from_azure_client_id() {
     let source = KeyVaultSource::new(&options(&emulator, AuthKind::ManagedIdentity)).unwrap();
 
     assert_eq!(value(resolve_one(&source, "db-pass")), "mi-value-Qa2");
-    assert_eq!(
-        emulator.token_requests()[0].client_id.as_deref(),
-        Some(APP_CLIENT_ID)
-    );
+    assert_eq!(emulator.token_requests()[0].client_id.as_deref(), Some(APP_CLIENT_ID));
 }
 
 #[test]
@@ -166,10 +155,7 @@ fn azure_cli_credential_runs_az_from_path() {
     let calls = az_invocations(dir.path());
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(calls[0].contains("get-access-token"), "{calls:?}");
-    assert!(
-        calls[0].contains("https://vault.azure.net/.default"),
-        "{calls:?}"
-    );
+    assert!(calls[0].contains("https://vault.azure.net/.default"), "{calls:?}");
     assert!(emulator.token_requests().is_empty());
 }
 
@@ -220,10 +206,7 @@ fn auto_falls_back_to_managed_identity() {
     let source = KeyVaultSource::new(&opts).unwrap();
 
     assert_eq!(value(resolve_one(&source, "db-pass")), "auto-mi-Hh5");
-    assert_eq!(
-        emulator.token_requests()[0].kind,
-        Kind::ManagedIdentityToken
-    );
+    assert_eq!(emulator.token_requests()[0].kind, Kind::ManagedIdentityToken);
 }
 
 #[test]
@@ -254,17 +237,10 @@ fn a_failed_auto_chain_lists_every_step() {
 
     let err = resolve_one(&source, "db-pass").unwrap_err();
     assert_eq!(err.exit_code(), 3);
-    let ResolveError::Unauthenticated { attempts } = &err else {
-        panic!("{err:?}")
-    };
+    let ResolveError::Unauthenticated { attempts } = &err else { panic!("{err:?}") };
     let shown = err.to_string();
     assert_eq!(attempts.len(), 4, "{shown}");
-    for step in [
-        "workload-identity",
-        "client-secret",
-        "managed-identity",
-        "azure-cli",
-    ] {
+    for step in ["workload-identity", "client-secret", "managed-identity", "azure-cli"] {
         assert!(shown.contains(step), "{shown}");
     }
     assert!(shown.contains("GUZZLE_KV_NO_IMDS"), "{shown}");
@@ -275,10 +251,7 @@ fn a_failed_auto_chain_lists_every_step() {
 fn identity_endpoint_without_header_is_an_error_not_imds() {
     let emulator = Emulator::start();
     let endpoint = emulator.identity_endpoint();
-    let _env = EnvGuard::new(&[
-        ("IDENTITY_ENDPOINT", Some(&endpoint)),
-        ("IDENTITY_HEADER", None),
-    ]);
+    let _env = EnvGuard::new(&[("IDENTITY_ENDPOINT", Some(&endpoint)), ("IDENTITY_HEADER", None)]);
     let mut opts = options(&emulator, AuthKind::ManagedIdentity);
     opts.credential_env.no_imds = false;
     let source = KeyVaultSource::new(&opts).unwrap();
@@ -310,15 +283,11 @@ fn a_config_file_url_off_key_vault_domains_is_refused() {
     let mut opts = options(&emulator, AuthKind::ClientSecret);
     opts.vault_urls = vec![vault_url(VAULT, &emulator, UrlOrigin::ConfigFile)];
     let err = KeyVaultSource::new(&opts.clone()).unwrap_err();
-    assert!(
-        matches!(err, SetupError::UntrustedVaultUrl { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, SetupError::UntrustedVaultUrl { .. }), "{err:?}");
     assert!(err.to_string().contains("vault.azure.net"), "{err}");
 
     // The command line's URL for the same vault wins over the file's.
-    opts.vault_urls
-        .push(vault_url(VAULT, &emulator, UrlOrigin::CommandLine));
+    opts.vault_urls.push(vault_url(VAULT, &emulator, UrlOrigin::CommandLine));
     emulator.add_secret("db-pass", "cl-wins-Ee2");
     let source = KeyVaultSource::new(&opts).unwrap();
     assert_eq!(value(resolve_one(&source, "db-pass")), "cl-wins-Ee2");
@@ -336,10 +305,7 @@ fn a_vault_outside_the_allow_list_is_refused_before_any_request() {
     assert_eq!(err, ResolveError::NotAllowed);
     assert_eq!(err.exit_code(), 3);
     let checked = source.check(&[lookup(VAULT, "db-pass", None)]);
-    assert_eq!(
-        checked,
-        vec![CheckOutcome::Failed(ResolveError::NotAllowed)]
-    );
+    assert_eq!(checked, vec![CheckOutcome::Failed(ResolveError::NotAllowed)]);
     assert!(emulator.records().is_empty());
 }
 
@@ -358,8 +324,7 @@ fn each_secret_is_fetched_once_within_the_concurrency_bound() {
         }
     }
     let mut opts = options(&emulator, AuthKind::ClientSecret);
-    opts.vault_urls
-        .push(vault_url("kv-two", &emulator, UrlOrigin::CommandLine));
+    opts.vault_urls.push(vault_url("kv-two", &emulator, UrlOrigin::CommandLine));
     let source = KeyVaultSource::new(&opts).unwrap();
 
     let answers = source.resolve(&lookups);
@@ -381,37 +346,12 @@ fn each_secret_is_fetched_once_within_the_concurrency_bound() {
 fn each_fault_maps_to_its_error_in_bounded_time() {
     let emulator = Emulator::start();
     let cases: Vec<(&str, Option<Fault>, u8, &str)> = vec![
-        (
-            "f401",
-            Some(Fault::Status(401, "Unauthorized")),
-            3,
-            "access denied (HTTP 401)",
-        ),
-        (
-            "f403",
-            Some(Fault::Status(403, "Forbidden")),
-            3,
-            "access denied (HTTP 403) `Forbidden`",
-        ),
+        ("f401", Some(Fault::Status(401, "Unauthorized")), 3, "access denied (HTTP 401)"),
+        ("f403", Some(Fault::Status(403, "Forbidden")), 3, "access denied (HTTP 403) `Forbidden`"),
         ("missing", None, 3, "not found (HTTP 404) `SecretNotFound`"),
-        (
-            "f400",
-            Some(Fault::Status(400, "BadParameter")),
-            3,
-            "refused (HTTP 400)",
-        ),
-        (
-            "f500",
-            Some(Fault::Status(500, "InternalError")),
-            4,
-            "unavailable (HTTP 500)",
-        ),
-        (
-            "f503",
-            Some(Fault::Status(503, "ServiceUnavailable")),
-            4,
-            "unavailable (HTTP 503)",
-        ),
+        ("f400", Some(Fault::Status(400, "BadParameter")), 3, "refused (HTTP 400)"),
+        ("f500", Some(Fault::Status(500, "InternalError")), 4, "unavailable (HTTP 500)"),
+        ("f503", Some(Fault::Status(503, "ServiceUnavailable")), 4, "unavailable (HTTP 503)"),
         ("freset", Some(Fault::Reset), 4, "unavailable"),
         ("flong", Some(Fault::RetryAfterSecs(120)), 4, "throttled"),
         ("disabled", None, 3, "access denied (HTTP 403) `Forbidden`"),
@@ -419,10 +359,7 @@ fn each_fault_maps_to_its_error_in_bounded_time() {
     emulator.add_version(
         "disabled",
         "disabled-value-Cc7",
-        Attrs {
-            enabled: false,
-            ..Attrs::default()
-        },
+        Attrs { enabled: false, ..Attrs::default() },
     );
     for (name, fault, _, _) in &cases {
         if *name != "missing" && *name != "disabled" {
@@ -433,18 +370,11 @@ fn each_fault_maps_to_its_error_in_bounded_time() {
         }
     }
     let source = KeyVaultSource::new(&options(&emulator, AuthKind::ClientSecret)).unwrap();
-    let lookups: Vec<Lookup> = cases
-        .iter()
-        .map(|(name, ..)| lookup(VAULT, name, None))
-        .collect();
+    let lookups: Vec<Lookup> = cases.iter().map(|(name, ..)| lookup(VAULT, name, None)).collect();
 
     let started = Instant::now();
     let answers = source.resolve(&lookups);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     for ((name, _, code, text), answer) in cases.iter().zip(answers) {
         let err = answer.unwrap_err();
         assert_eq!(err.exit_code(), *code, "{name}: {err}");
@@ -464,9 +394,7 @@ fn denied_names_the_credential() {
     let source = KeyVaultSource::new(&options(&emulator, AuthKind::ClientSecret)).unwrap();
 
     let err = resolve_one(&source, "db-url").unwrap_err();
-    let ResolveError::Denied { credential, .. } = &err else {
-        panic!("{err:?}")
-    };
+    let ResolveError::Denied { credential, .. } = &err else { panic!("{err:?}") };
     assert!(credential.contains("client-secret") && credential.contains(APP_CLIENT_ID));
 }
 
@@ -478,27 +406,18 @@ fn br14_denied_is_fatal_and_not_cached() {
     emulator.add_secret("api-key", "ak_live_123");
     emulator.add_secret("db-url", "postgres://db-url-value-Zz0");
     emulator.fault("db-url", Fault::Status(403, "Forbidden"), Some(1));
-    let lookups = [
-        lookup(VAULT, "api-key", None),
-        lookup(VAULT, "db-url", None),
-    ];
+    let lookups = [lookup(VAULT, "api-key", None), lookup(VAULT, "db-url", None)];
 
     let first = KeyVaultSource::new(&options(&emulator, AuthKind::ClientSecret)).unwrap();
     let answers = first.resolve(&lookups);
     assert_eq!(value(answers[0].clone()), "ak_live_123");
     let err = answers[1].clone().unwrap_err();
-    assert!(
-        matches!(err, ResolveError::Denied { status: 403, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ResolveError::Denied { status: 403, .. }), "{err:?}");
     assert_eq!(err.exit_code(), 3);
     assert!(!format!("{err} {err:?}").contains("ak_live_123"));
 
     let second = KeyVaultSource::new(&options(&emulator, AuthKind::ClientSecret)).unwrap();
-    assert_eq!(
-        value(second.resolve(&lookups)[1].clone()),
-        "postgres://db-url-value-Zz0"
-    );
+    assert_eq!(value(second.resolve(&lookups)[1].clone()), "postgres://db-url-value-Zz0");
 }
 
 /// BR-20 (<https://github.com/Azure/azure-sdk-for-python/issues/9082>): a 429 with
@@ -546,11 +465,7 @@ fn br20_always_throttled_gives_up() {
     let err = resolve_one(&source, "k1").unwrap_err();
     assert_eq!(err, ResolveError::Throttled { attempts: 3 });
     assert_eq!(err.exit_code(), 4);
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(emulator.gets_of("k1").len(), 3);
 }
 
@@ -569,18 +484,9 @@ fn br21_a_hanging_vault_times_out() {
     let started = Instant::now();
     let err = resolve_one(&source, "k1").unwrap_err();
     let elapsed = started.elapsed();
-    assert_eq!(
-        err,
-        ResolveError::Timeout {
-            attempts: 2,
-            seconds: 2
-        }
-    );
+    assert_eq!(err, ResolveError::Timeout { attempts: 2, seconds: 2 });
     assert_eq!(err.exit_code(), 4);
-    assert!(
-        elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(7),
-        "{elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(7), "{elapsed:?}");
 }
 
 // `check`.
@@ -592,23 +498,10 @@ fn check_reports_each_state_without_reading_a_value() {
     let old = emulator.add_secret("rotated", "old-value-Mm1");
     emulator.add_secret("rotated", "new-value-Mm2");
     emulator.add_secret("present", "present-value-Mm3");
-    emulator.add_version(
-        "disabled",
-        "x-Mm4",
-        Attrs {
-            enabled: false,
-            ..Attrs::default()
-        },
-    );
-    let past = Attrs {
-        expires: Some(1_600_000_000),
-        ..Attrs::default()
-    };
+    emulator.add_version("disabled", "x-Mm4", Attrs { enabled: false, ..Attrs::default() });
+    let past = Attrs { expires: Some(1_600_000_000), ..Attrs::default() };
     emulator.add_version("expired", "x-Mm5", past);
-    let future = Attrs {
-        not_before: Some(4_000_000_000),
-        ..Attrs::default()
-    };
+    let future = Attrs { not_before: Some(4_000_000_000), ..Attrs::default() };
     emulator.add_version("early", "x-Mm6", future);
     let source = KeyVaultSource::new(&options(&emulator, AuthKind::ClientSecret)).unwrap();
 
@@ -627,36 +520,18 @@ fn check_reports_each_state_without_reading_a_value() {
     assert_eq!(outcomes[1], CheckOutcome::Missing);
     assert_eq!(outcomes[2], CheckOutcome::Disabled);
     assert!(matches!(&outcomes[3], CheckOutcome::Expired { at } if at.starts_with("2020-09-13")));
-    assert!(
-        matches!(outcomes[4], CheckOutcome::NotYetValid { .. }),
-        "{:?}",
-        outcomes[4]
-    );
+    assert!(matches!(outcomes[4], CheckOutcome::NotYetValid { .. }), "{:?}", outcomes[4]);
     assert_eq!(outcomes[5], CheckOutcome::Present);
     assert_eq!(outcomes[6], CheckOutcome::Missing);
     assert_eq!(outcomes[7], CheckOutcome::Missing);
 
     let records = emulator.records();
-    assert!(
-        records
-            .iter()
-            .all(|r| !r.value_returned && r.kind != Kind::Get),
-        "{records:?}"
-    );
-    let authorized_lists = records
-        .iter()
-        .filter(|r| r.kind == Kind::List && r.authorized);
+    assert!(records.iter().all(|r| !r.value_returned && r.kind != Kind::Get), "{records:?}");
+    let authorized_lists = records.iter().filter(|r| r.kind == Kind::List && r.authorized);
     assert_eq!(authorized_lists.count(), 3, "five secrets, two per page");
-    assert!(
-        records
-            .iter()
-            .any(|r| r.kind == Kind::Versions && r.authorized)
-    );
+    assert!(records.iter().any(|r| r.kind == Kind::Versions && r.authorized));
     let list = records.iter().find(|r| r.kind == Kind::List).unwrap();
-    assert_eq!(
-        (list.method.as_str(), list.path.as_str()),
-        ("GET", "/secrets")
-    );
+    assert_eq!((list.method.as_str(), list.path.as_str()), ("GET", "/secrets"));
 }
 
 // No value, token or body in any error.
@@ -684,10 +559,7 @@ fn no_error_shows_a_value_a_token_or_a_body() {
     let mut opts = options(&emulator, AuthKind::ClientSecret);
     opts.retries = 1;
     let mut shown = Vec::new();
-    for err in KeyVaultSource::new(&opts.clone())
-        .unwrap()
-        .resolve(&lookups)
-    {
+    for err in KeyVaultSource::new(&opts.clone()).unwrap().resolve(&lookups) {
         let err = err.unwrap_err();
         shown.push(format!("{err} {err:?}"));
     }
@@ -700,27 +572,16 @@ fn no_error_shows_a_value_a_token_or_a_body() {
     shown.push(format!("{err} {err:?}"));
     emulator.fail_tokens(500);
     let err = resolve_one(&KeyVaultSource::new(&opts.clone()).unwrap(), "c0").unwrap_err();
-    assert!(
-        matches!(err, ResolveError::Unauthenticated { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ResolveError::Unauthenticated { .. }), "{err:?}");
     shown.push(format!("{err} {err:?}"));
     shown.push(format!("{opts:?}"));
 
     for text in &shown {
-        for forbidden in [
-            ACCESS_TOKEN,
-            CANARY_BODY,
-            CLIENT_SECRET,
-            "wrong-secret-canary",
-        ] {
+        for forbidden in [ACCESS_TOKEN, CANARY_BODY, CLIENT_SECRET, "wrong-secret-canary"] {
             assert!(!text.contains(forbidden), "{forbidden} in {text}");
         }
         for start in 0..=canary.len() - 8 {
-            assert!(
-                !text.contains(&canary[start..start + 8]),
-                "value piece in {text}"
-            );
+            assert!(!text.contains(&canary[start..start + 8]), "value piece in {text}");
         }
     }
 }

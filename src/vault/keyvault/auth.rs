@@ -45,10 +45,7 @@ impl fmt::Debug for CredentialEnv {
             .field("authority_host", &self.authority_host)
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "****"),
-            )
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "****"))
             .field("federated_token_file", &self.federated_token_file)
             .field("no_imds", &self.no_imds)
             .finish_non_exhaustive()
@@ -86,9 +83,7 @@ pub(crate) struct CredentialSpec<'a> {
 
 impl CredentialSpec<'_> {
     fn client_id(&self) -> Option<String> {
-        self.identity_client_id
-            .map(str::to_owned)
-            .or_else(|| self.env.client_id.clone())
+        self.identity_client_id.map(str::to_owned).or_else(|| self.env.client_id.clone())
     }
 }
 
@@ -100,11 +95,7 @@ pub(crate) struct ChainFailure {
 
 impl fmt::Display for ChainFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "no credential could get a token: {}",
-            self.attempts.join("; ")
-        )
+        write!(f, "no credential could get a token: {}", self.attempts.join("; "))
     }
 }
 
@@ -126,9 +117,7 @@ pub(crate) struct ChainCredential {
 impl fmt::Debug for ChainCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let labels: Vec<&str> = self.steps.iter().map(|s| s.label.as_str()).collect();
-        f.debug_struct("ChainCredential")
-            .field("steps", &labels)
-            .finish_non_exhaustive()
+        f.debug_struct("ChainCredential").field("steps", &labels).finish_non_exhaustive()
     }
 }
 
@@ -148,10 +137,7 @@ impl ChainCredential {
                 Err(why) => tracing::debug!(credential = %step.label, %why, "credential unusable"),
             }
         }
-        Self {
-            steps,
-            chosen: OnceLock::new(),
-        }
+        Self { steps, chosen: OnceLock::new() }
     }
 
     /// When no step could even be built, what each said; no request can succeed then.
@@ -194,10 +180,7 @@ impl ChainCredential {
                 }
             }
         }
-        Err(AzureError::new(
-            ErrorKind::Credential,
-            ChainFailure { attempts },
-        ))
+        Err(AzureError::new(ErrorKind::Credential, ChainFailure { attempts }))
     }
 }
 
@@ -246,10 +229,7 @@ fn auto_steps(spec: &CredentialSpec<'_>) -> Vec<Step> {
 }
 
 fn skipped(label: &str, variable: &str) -> Step {
-    Step {
-        label: label.to_owned(),
-        credential: Err(format!("skipped, {variable} is not set")),
-    }
+    Step { label: label.to_owned(), credential: Err(format!("skipped, {variable} is not set")) }
 }
 
 fn labelled(kind: &str, client_id: Option<&str>) -> String {
@@ -284,11 +264,9 @@ fn managed_identity_source(env: &CredentialEnv) -> Result<(), String> {
     let endpoint = std::env::var_os("IDENTITY_ENDPOINT").filter(|v| !v.is_empty());
     let header = std::env::var_os("IDENTITY_HEADER").filter(|v| !v.is_empty());
     match (endpoint, header) {
-        (Some(_), None) => Err(
-            "IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not; refusing \
+        (Some(_), None) => Err("IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not; refusing \
                                 to fall back to the instance metadata endpoint"
-                .to_owned(),
-        ),
+            .to_owned()),
         (Some(endpoint), Some(_)) => {
             tracing::debug!(endpoint = %endpoint.to_string_lossy(), "managed identity endpoint");
             Ok(())
@@ -307,11 +285,7 @@ fn workload_identity(spec: &CredentialSpec<'_>) -> Step {
     let client_id = spec.client_id();
     let label = labelled("workload-identity", client_id.as_deref());
     let credential = (|| -> Result<Arc<dyn TokenCredential>, String> {
-        let tenant_id = spec
-            .env
-            .tenant_id
-            .clone()
-            .ok_or("AZURE_TENANT_ID is not set")?;
+        let tenant_id = spec.env.tenant_id.clone().ok_or("AZURE_TENANT_ID is not set")?;
         let client_id = client_id.ok_or("no client id: set AZURE_CLIENT_ID")?;
         let path = spec.env.federated_token_file.clone();
         let path = path.ok_or("AZURE_FEDERATED_TOKEN_FILE is not set")?;
@@ -333,20 +307,10 @@ fn client_secret(spec: &CredentialSpec<'_>) -> Step {
     let client_id = spec.client_id();
     let label = labelled("client-secret", client_id.as_deref());
     let credential = (|| -> Result<Arc<dyn TokenCredential>, String> {
-        let tenant_id = spec
-            .env
-            .tenant_id
-            .as_deref()
-            .ok_or("AZURE_TENANT_ID is not set")?;
+        let tenant_id = spec.env.tenant_id.as_deref().ok_or("AZURE_TENANT_ID is not set")?;
         let client_id = client_id.ok_or("no client id: set AZURE_CLIENT_ID")?;
-        let secret = spec
-            .env
-            .client_secret
-            .clone()
-            .ok_or("AZURE_CLIENT_SECRET is not set")?;
-        let options = ClientSecretCredentialOptions {
-            client_options: spec.client_options.clone(),
-        };
+        let secret = spec.env.client_secret.clone().ok_or("AZURE_CLIENT_SECRET is not set")?;
+        let options = ClientSecretCredentialOptions { client_options: spec.client_options.clone() };
         ClientSecretCredential::new(tenant_id, client_id, Secret::new(secret), Some(options))
             .map(|c| c as Arc<dyn TokenCredential>)
             .map_err(|e| describe_error(&e))
@@ -363,10 +327,7 @@ fn azure_cli(spec: &CredentialSpec<'_>) -> Step {
     let credential = AzureCliCredential::new(Some(options))
         .map(|c| c as Arc<dyn TokenCredential>)
         .map_err(|e| describe_error(&e));
-    Step {
-        label: "azure-cli".to_owned(),
-        credential,
-    }
+    Step { label: "azure-cli".to_owned(), credential }
 }
 
 /// A credential error as one line: each message of the `source()` chain that adds

@@ -97,14 +97,10 @@ impl Attributes {
             return CheckOutcome::Disabled;
         }
         if let Some(expires) = self.expires.filter(|e| *e <= now) {
-            return CheckOutcome::Expired {
-                at: to_rfc3339(&expires),
-            };
+            return CheckOutcome::Expired { at: to_rfc3339(&expires) };
         }
         if let Some(not_before) = self.not_before.filter(|n| *n > now) {
-            return CheckOutcome::NotYetValid {
-                from: to_rfc3339(&not_before),
-            };
+            return CheckOutcome::NotYetValid { from: to_rfc3339(&not_before) };
         }
         CheckOutcome::Present
     }
@@ -117,29 +113,17 @@ pub(crate) async fn check_all(source: &KeyVaultSource, lookups: &[Lookup]) -> Ve
     for (i, lookup) in lookups.iter().enumerate() {
         match source.refusal(lookup) {
             Some(err) => outcomes[i] = Some(CheckOutcome::Failed(err)),
-            None => by_vault
-                .entry(lookup.id.vault.to_ascii_lowercase())
-                .or_default()
-                .push(i),
+            None => by_vault.entry(lookup.id.vault.to_ascii_lowercase()).or_default().push(i),
         }
     }
 
     let semaphore = Semaphore::new(source.concurrency);
-    let context = Context {
-        source,
-        lookups,
-        semaphore: &semaphore,
-    };
-    let vaults = by_vault
-        .iter()
-        .map(|(vault, indices)| context.check_vault(vault, indices));
+    let context = Context { source, lookups, semaphore: &semaphore };
+    let vaults = by_vault.iter().map(|(vault, indices)| context.check_vault(vault, indices));
     for (i, outcome) in join_all(vaults).await.into_iter().flatten() {
         outcomes[i] = Some(outcome);
     }
-    outcomes
-        .into_iter()
-        .map(|o| o.expect("every lookup is checked"))
-        .collect()
+    outcomes.into_iter().map(|o| o.expect("every lookup is checked")).collect()
 }
 
 struct Context<'a> {
@@ -151,10 +135,7 @@ struct Context<'a> {
 impl Context<'_> {
     async fn check_vault(&self, vault: &str, indices: &[usize]) -> Vec<(usize, CheckOutcome)> {
         let failed = |err: ResolveError| {
-            indices
-                .iter()
-                .map(|&i| (i, CheckOutcome::Failed(err.clone())))
-                .collect()
+            indices.iter().map(|&i| (i, CheckOutcome::Failed(err.clone()))).collect()
         };
         let client = match self.source.client(vault) {
             Ok(client) => client,
@@ -166,14 +147,8 @@ impl Context<'_> {
         };
 
         let now = OffsetDateTime::now_utc();
-        let checks = indices
-            .iter()
-            .map(|&i| self.check_one(&client, &listing, i, now));
-        indices
-            .iter()
-            .copied()
-            .zip(join_all(checks).await)
-            .collect()
+        let checks = indices.iter().map(|&i| self.check_one(&client, &listing, i, now));
+        indices.iter().copied().zip(join_all(checks).await).collect()
     }
 
     async fn check_one(
@@ -196,10 +171,9 @@ impl Context<'_> {
             Ok(versions) => versions
                 .get(&version.to_ascii_lowercase())
                 .map_or(CheckOutcome::Missing, |attributes| attributes.outcome(now)),
-            Err(Exhausted {
-                failure: Failure::Http { status: 404, .. },
-                ..
-            }) => CheckOutcome::Missing,
+            Err(Exhausted { failure: Failure::Http { status: 404, .. }, .. }) => {
+                CheckOutcome::Missing
+            }
             Err(exhausted) => CheckOutcome::Failed(self.source.resolve_error(exhausted)),
         }
     }
@@ -215,11 +189,7 @@ impl Context<'_> {
         self.source
             .policy
             .run(what, || async {
-                let _permit = self
-                    .semaphore
-                    .acquire()
-                    .await
-                    .expect("semaphore is never closed");
+                let _permit = self.semaphore.acquire().await.expect("semaphore is never closed");
                 let mut pager = match versions_of {
                     Some(name) => client.list_secret_properties_versions(name, None)?,
                     None => client.list_secret_properties(None)?,
@@ -257,32 +227,15 @@ mod tests {
     #[test]
     fn classifies_attributes() {
         let now = OffsetDateTime::now_utc();
-        let present = Attributes {
-            enabled: Some(true),
-            ..Attributes::default()
-        };
+        let present = Attributes { enabled: Some(true), ..Attributes::default() };
         assert_eq!(present.outcome(now), CheckOutcome::Present);
-        let disabled = Attributes {
-            enabled: Some(false),
-            expires: Some(at(-10)),
-            not_before: None,
-        };
+        let disabled =
+            Attributes { enabled: Some(false), expires: Some(at(-10)), not_before: None };
         assert_eq!(disabled.outcome(now), CheckOutcome::Disabled);
-        let expired = Attributes {
-            enabled: Some(true),
-            expires: Some(at(-10)),
-            not_before: None,
-        };
+        let expired = Attributes { enabled: Some(true), expires: Some(at(-10)), not_before: None };
         assert!(matches!(expired.outcome(now), CheckOutcome::Expired { .. }));
-        let early = Attributes {
-            enabled: None,
-            expires: Some(at(100)),
-            not_before: Some(at(50)),
-        };
-        assert!(matches!(
-            early.outcome(now),
-            CheckOutcome::NotYetValid { .. }
-        ));
+        let early = Attributes { enabled: None, expires: Some(at(100)), not_before: Some(at(50)) };
+        assert!(matches!(early.outcome(now), CheckOutcome::NotYetValid { .. }));
     }
 
     #[test]

@@ -41,19 +41,13 @@ pub struct VaultUrl {
 impl VaultUrl {
     /// Parses a `VAULT=URL` argument (the form of `--vault-url`).
     pub fn parse_arg(arg: &str, origin: UrlOrigin) -> Result<Self, SetupError> {
-        let invalid = || SetupError::InvalidVaultUrlArg {
-            arg: arg.to_owned(),
-        };
+        let invalid = || SetupError::InvalidVaultUrlArg { arg: arg.to_owned() };
         let (vault, url) = arg.split_once('=').ok_or_else(invalid)?;
         if vault.is_empty() {
             return Err(invalid());
         }
         let url = Url::parse(url).map_err(|_| invalid())?;
-        Ok(Self {
-            vault: vault.to_owned(),
-            url,
-            origin,
-        })
+        Ok(Self { vault: vault.to_owned(), url, origin })
     }
 }
 
@@ -85,19 +79,14 @@ pub(crate) fn authority_host(cloud: Cloud) -> &'static str {
 
 /// The cloud's own URL for a vault: `https://VAULT.<first Key Vault domain>/`.
 pub(crate) fn default_endpoint(cloud: Cloud, vault: &str) -> Option<VaultEndpoint> {
-    let is_name = !vault.is_empty()
-        && vault
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let is_name =
+        !vault.is_empty() && vault.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if !is_name {
         return None;
     }
     let domain = key_vault_domains(cloud)[0];
     let url = Url::parse(&format!("https://{}.{domain}/", vault.to_ascii_lowercase())).ok()?;
-    Some(VaultEndpoint {
-        url,
-        verify_challenge_resource: true,
-    })
+    Some(VaultEndpoint { url, verify_challenge_resource: true })
 }
 
 /// Applies the URL rules to an explicit URL: https always (the SDK sends no token over
@@ -122,18 +111,14 @@ pub(crate) fn explicit_endpoint(
             url: given.url.to_string(),
         });
     }
-    Ok(VaultEndpoint {
-        url: given.url.clone(),
-        verify_challenge_resource: on_key_vault_domain,
-    })
+    Ok(VaultEndpoint { url: given.url.clone(), verify_challenge_resource: on_key_vault_domain })
 }
 
 /// Whether `host` is a subdomain of one of the cloud's Key Vault domains.
 fn is_key_vault_host(cloud: Cloud, host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     key_vault_domains(cloud).iter().any(|domain| {
-        host.strip_suffix(domain)
-            .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.'))
+        host.strip_suffix(domain).is_some_and(|rest| rest.len() > 1 && rest.ends_with('.'))
     })
 }
 
@@ -142,11 +127,7 @@ mod tests {
     use super::*;
 
     fn url(vault: &str, url: &str, origin: UrlOrigin) -> VaultUrl {
-        VaultUrl {
-            vault: vault.into(),
-            url: Url::parse(url).unwrap(),
-            origin,
-        }
+        VaultUrl { vault: vault.into(), url: Url::parse(url).unwrap(), origin }
     }
 
     #[test]
@@ -156,25 +137,14 @@ mod tests {
         let china = default_endpoint(Cloud::China, "kv-app").unwrap();
         assert_eq!(china.url.as_str(), "https://kv-app.vault.azure.cn/");
         let usgov = default_endpoint(Cloud::Usgov, "kv-app").unwrap();
-        assert_eq!(
-            usgov.url.as_str(),
-            "https://kv-app.vault.usgovcloudapi.net/"
-        );
+        assert_eq!(usgov.url.as_str(), "https://kv-app.vault.usgovcloudapi.net/");
         assert!(default_endpoint(Cloud::Public, "a/b").is_none());
     }
 
     #[test]
     fn config_file_urls_must_be_key_vault_domains() {
-        let ok = url(
-            "kv",
-            "https://kv.privatelink.vaultcore.azure.net/",
-            UrlOrigin::ConfigFile,
-        );
-        assert!(
-            explicit_endpoint(Cloud::Public, &ok)
-                .unwrap()
-                .verify_challenge_resource
-        );
+        let ok = url("kv", "https://kv.privatelink.vaultcore.azure.net/", UrlOrigin::ConfigFile);
+        assert!(explicit_endpoint(Cloud::Public, &ok).unwrap().verify_challenge_resource);
         for bad in [
             "https://evil.example.com/",
             "https://vault.azure.net/",
@@ -192,17 +162,9 @@ mod tests {
     #[test]
     fn command_line_urls_elsewhere_skip_the_challenge_check() {
         let local = url("kv", "https://127.0.0.1:8443/", UrlOrigin::CommandLine);
-        assert!(
-            !explicit_endpoint(Cloud::Public, &local)
-                .unwrap()
-                .verify_challenge_resource
-        );
+        assert!(!explicit_endpoint(Cloud::Public, &local).unwrap().verify_challenge_resource);
         let real = url("kv", "https://kv.vault.azure.net/", UrlOrigin::CommandLine);
-        assert!(
-            explicit_endpoint(Cloud::Public, &real)
-                .unwrap()
-                .verify_challenge_resource
-        );
+        assert!(explicit_endpoint(Cloud::Public, &real).unwrap().verify_challenge_resource);
         let http = url("kv", "http://127.0.0.1:8080/", UrlOrigin::CommandLine);
         let err = explicit_endpoint(Cloud::Public, &http).unwrap_err();
         assert!(matches!(err, SetupError::InsecureVaultUrl { .. }));
@@ -213,10 +175,7 @@ mod tests {
         let parsed = VaultUrl::parse_arg("kv=https://127.0.0.1:1/", UrlOrigin::CommandLine);
         assert_eq!(parsed.unwrap().vault, "kv");
         for bad in ["kv", "=https://x/", "kv=not a url"] {
-            assert!(
-                VaultUrl::parse_arg(bad, UrlOrigin::CommandLine).is_err(),
-                "{bad}"
-            );
+            assert!(VaultUrl::parse_arg(bad, UrlOrigin::CommandLine).is_err(), "{bad}");
         }
     }
 }

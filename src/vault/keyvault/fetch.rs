@@ -23,34 +23,21 @@ pub(crate) async fn fetch_all(source: &KeyVaultSource, lookups: &[Lookup]) -> Ve
     for (i, lookup) in lookups.iter().enumerate() {
         match source.refusal(lookup) {
             Some(err) => answers[i] = Some(Err(err)),
-            None => by_vault
-                .entry(lookup.id.vault.to_ascii_lowercase())
-                .or_default()
-                .push(i),
+            None => by_vault.entry(lookup.id.vault.to_ascii_lowercase()).or_default().push(i),
         }
     }
 
     let remote = by_vault.values().map(Vec::len).sum();
     let progress = Progress::start(remote, source.progress);
     let semaphore = Semaphore::new(source.concurrency);
-    let context = Context {
-        source,
-        lookups,
-        semaphore: &semaphore,
-        progress: &progress,
-    };
-    let vaults = by_vault
-        .iter()
-        .map(|(vault, indices)| context.fetch_vault(vault, indices));
+    let context = Context { source, lookups, semaphore: &semaphore, progress: &progress };
+    let vaults = by_vault.iter().map(|(vault, indices)| context.fetch_vault(vault, indices));
     for (i, answer) in join_all(vaults).await.into_iter().flatten() {
         answers[i] = Some(answer);
     }
     progress.finish();
 
-    answers
-        .into_iter()
-        .map(|a| a.expect("every lookup is answered"))
-        .collect()
+    answers.into_iter().map(|a| a.expect("every lookup is answered")).collect()
 }
 
 struct Context<'a> {
@@ -92,32 +79,22 @@ impl Context<'_> {
             .source
             .policy
             .run(&what, || async {
-                let _permit = self
-                    .semaphore
-                    .acquire()
-                    .await
-                    .expect("semaphore is never closed");
+                let _permit = self.semaphore.acquire().await.expect("semaphore is never closed");
                 let options = SecretClientGetSecretOptions {
                     secret_version: id.version.clone(),
                     ..SecretClientGetSecretOptions::default()
                 };
-                client
-                    .get_secret(&id.name, Some(options))
-                    .await?
-                    .into_model()
+                client.get_secret(&id.name, Some(options)).await?.into_model()
             })
             .await;
         self.progress.advance(1);
 
         match result {
-            Ok(secret) => secret
-                .value
-                .map(SecretValue::new)
-                .ok_or(ResolveError::Rejected {
-                    status: Some(200),
-                    code: None,
-                    cause: Some("the answer held no value".to_owned()),
-                }),
+            Ok(secret) => secret.value.map(SecretValue::new).ok_or(ResolveError::Rejected {
+                status: Some(200),
+                code: None,
+                cause: Some("the answer held no value".to_owned()),
+            }),
             Err(exhausted) => {
                 let err = self.source.resolve_error(exhausted);
                 tracing::debug!(secret = %what, error = %err, "secret not resolved");

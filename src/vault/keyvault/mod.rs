@@ -60,10 +60,7 @@ pub struct KeyVaultOptions {
 
 impl std::fmt::Debug for KeyVaultOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let root = self
-            .extra_root_ca_pem
-            .as_ref()
-            .map(|pem| format!("{} bytes", pem.len()));
+        let root = self.extra_root_ca_pem.as_ref().map(|pem| format!("{} bytes", pem.len()));
         f.debug_struct("KeyVaultOptions")
             .field("cloud", &self.cloud)
             .field("vault_urls", &self.vault_urls)
@@ -189,13 +186,8 @@ impl KeyVaultSource {
             .enable_all()
             .build()
             .map_err(SetupError::Runtime)?;
-        let allow = (!options.allow_vaults.is_empty()).then(|| {
-            options
-                .allow_vaults
-                .iter()
-                .map(|v| v.to_ascii_lowercase())
-                .collect()
-        });
+        let allow = (!options.allow_vaults.is_empty())
+            .then(|| options.allow_vaults.iter().map(|v| v.to_ascii_lowercase()).collect());
 
         Ok(Self {
             cloud: options.cloud,
@@ -230,11 +222,7 @@ impl KeyVaultSource {
     /// credential that could not be built at all.
     fn refusal(&self, lookup: &Lookup) -> Option<ResolveError> {
         let vault = lookup.id.vault.to_ascii_lowercase();
-        if self
-            .allow
-            .as_ref()
-            .is_some_and(|allow| !allow.contains(&vault))
-        {
+        if self.allow.as_ref().is_some_and(|allow| !allow.contains(&vault)) {
             tracing::debug!(vault = %lookup.id.vault, "vault not in the allow-list");
             return Some(ResolveError::NotAllowed);
         }
@@ -261,12 +249,9 @@ impl KeyVaultSource {
             verify_challenge_resource: Some(endpoint.verify_challenge_resource),
             ..SecretClientOptions::default()
         };
-        let client = SecretClient::new(
-            endpoint.url.as_str(),
-            self.credential.clone(),
-            Some(options),
-        )
-        .map_err(|_| invalid_vault_name())?;
+        let client =
+            SecretClient::new(endpoint.url.as_str(), self.credential.clone(), Some(options))
+                .map_err(|_| invalid_vault_name())?;
         let client = Arc::new(client);
         clients.insert(key, client.clone());
         Ok(client)
@@ -284,50 +269,30 @@ impl KeyVaultSource {
         use retry::Failure;
         let attempts = exhausted.attempts;
         match exhausted.failure {
-            Failure::Http {
-                status: 404, code, ..
-            } => ResolveError::NotFound {
-                status: Some(404),
-                code,
-            },
-            Failure::Http {
-                status: status @ (401 | 403),
-                code,
-                ..
-            } => ResolveError::Denied {
-                status,
-                code,
-                credential: self.credential.label(),
-            },
+            Failure::Http { status: 404, code, .. } => {
+                ResolveError::NotFound { status: Some(404), code }
+            }
+            Failure::Http { status: status @ (401 | 403), code, .. } => {
+                ResolveError::Denied { status, code, credential: self.credential.label() }
+            }
             Failure::Http { status: 429, .. } => ResolveError::Throttled { attempts },
             Failure::Http { status, code, .. } if status >= 500 || status == 408 => {
                 let cause = format!("no success after {attempts} attempts");
-                ResolveError::Unavailable {
-                    status: Some(status),
-                    code,
-                    cause,
-                }
+                ResolveError::Unavailable { status: Some(status), code, cause }
             }
-            Failure::Http { status, code, .. } => ResolveError::Rejected {
-                status: Some(status),
-                code,
-                cause: None,
-            },
+            Failure::Http { status, code, .. } => {
+                ResolveError::Rejected { status: Some(status), code, cause: None }
+            }
             Failure::Credential { attempts } => ResolveError::Unauthenticated { attempts },
-            Failure::Timeout => ResolveError::Timeout {
-                attempts,
-                seconds: self.policy.timeout.as_secs(),
-            },
-            Failure::Network { cause, .. } => ResolveError::Unavailable {
-                status: None,
-                code: None,
-                cause,
-            },
-            Failure::Other { cause } => ResolveError::Rejected {
-                status: None,
-                code: None,
-                cause: Some(cause),
-            },
+            Failure::Timeout => {
+                ResolveError::Timeout { attempts, seconds: self.policy.timeout.as_secs() }
+            }
+            Failure::Network { cause, .. } => {
+                ResolveError::Unavailable { status: None, code: None, cause }
+            }
+            Failure::Other { cause } => {
+                ResolveError::Rejected { status: None, code: None, cause: Some(cause) }
+            }
         }
     }
 }
@@ -339,11 +304,7 @@ impl SecretSource for KeyVaultSource {
 }
 
 fn invalid_vault_name() -> ResolveError {
-    ResolveError::Rejected {
-        status: None,
-        code: None,
-        cause: Some("invalid vault name".into()),
-    }
+    ResolveError::Rejected { status: None, code: None, cause: Some("invalid vault name".into()) }
 }
 
 /// The explicit URLs in force: per vault, the command line's wins over the file's.

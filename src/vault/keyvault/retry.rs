@@ -22,11 +22,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// The service answered with an unexpected status.
-    Http {
-        status: u16,
-        code: Option<String>,
-        retry_after: Option<Duration>,
-    },
+    Http { status: u16, code: Option<String>, retry_after: Option<Duration> },
     /// No credential produced a token.
     Credential { attempts: Vec<String> },
     /// A request took longer than the timeout.
@@ -41,30 +37,21 @@ impl Failure {
     /// Classifies an SDK error, keeping nothing a response body said.
     pub(crate) fn from_azure(err: &AzureError) -> Self {
         match err.kind() {
-            ErrorKind::HttpResponse {
-                status,
-                error_code,
-                raw_response,
-            } => Self::Http {
+            ErrorKind::HttpResponse { status, error_code, raw_response } => Self::Http {
                 status: u16::from(*status),
                 code: error_code.clone().filter(|c| is_error_code(c)),
                 retry_after: raw_response.as_ref().and_then(|r| retry_after(r.headers())),
             },
-            ErrorKind::Credential => Self::Credential {
-                attempts: credential_attempts(err),
-            },
+            ErrorKind::Credential => Self::Credential { attempts: credential_attempts(err) },
             ErrorKind::Io | ErrorKind::Connection if is_timeout(err) => Self::Timeout,
-            ErrorKind::Io | ErrorKind::Connection => Self::Network {
-                cause: innermost_cause(err),
-                transient: !is_tls_failure(err),
-            },
+            ErrorKind::Io | ErrorKind::Connection => {
+                Self::Network { cause: innermost_cause(err), transient: !is_tls_failure(err) }
+            }
             // A conversion error may quote the response it could not read.
-            ErrorKind::DataConversion => Self::Other {
-                cause: "the answer could not be read".to_owned(),
-            },
-            ErrorKind::Other => Self::Other {
-                cause: describe_error(err),
-            },
+            ErrorKind::DataConversion => {
+                Self::Other { cause: "the answer could not be read".to_owned() }
+            }
+            ErrorKind::Other => Self::Other { cause: describe_error(err) },
         }
     }
 
@@ -80,11 +67,7 @@ impl Failure {
     /// The server's requested wait, honoured for 429 and 503 only.
     fn requested_wait(&self) -> Option<Duration> {
         match self {
-            Self::Http {
-                status: 429 | 503,
-                retry_after,
-                ..
-            } => *retry_after,
+            Self::Http { status: 429 | 503, retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -162,10 +145,7 @@ impl RetryPolicy {
     /// come back at once.
     fn backoff(&self, attempts: u32) -> Duration {
         let exponent = attempts.saturating_sub(1).min(16);
-        let delay = self
-            .base_delay
-            .saturating_mul(1 << exponent)
-            .min(self.max_delay);
+        let delay = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -185,9 +165,7 @@ fn retry_after(headers: &Headers) -> Option<Duration> {
 fn is_error_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         && !code.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -203,8 +181,7 @@ fn credential_attempts(err: &AzureError) -> Vec<String> {
 
 fn is_timeout(err: &AzureError) -> bool {
     sources(err).any(|e| {
-        e.downcast_ref::<reqwest::Error>()
-            .is_some_and(reqwest::Error::is_timeout)
+        e.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_timeout)
             || e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
     })
@@ -221,15 +198,8 @@ fn is_tls_failure(err: &AzureError) -> bool {
 /// The deepest message of a network error (e.g. "Connection refused"), which names the
 /// cause without the request.
 fn innermost_cause(err: &AzureError) -> String {
-    let deepest = sources(err)
-        .last()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    if deepest.is_empty() {
-        "network failure".to_owned()
-    } else {
-        deepest
-    }
+    let deepest = sources(err).last().map(ToString::to_string).unwrap_or_default();
+    if deepest.is_empty() { "network failure".to_owned() } else { deepest }
 }
 
 #[cfg(test)]
@@ -246,24 +216,14 @@ mod tests {
     }
 
     fn http(status: u16, retry_after: Option<u64>) -> Failure {
-        Failure::Http {
-            status,
-            code: None,
-            retry_after: retry_after.map(Duration::from_secs),
-        }
+        Failure::Http { status, code: None, retry_after: retry_after.map(Duration::from_secs) }
     }
 
     #[test]
     fn honours_retry_after_for_429_and_503_only() {
         let p = policy(4);
-        assert_eq!(
-            p.delay(&http(429, Some(2)), 1),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(
-            p.delay(&http(503, Some(3)), 1),
-            Some(Duration::from_secs(3))
-        );
+        assert_eq!(p.delay(&http(429, Some(2)), 1), Some(Duration::from_secs(2)));
+        assert_eq!(p.delay(&http(503, Some(3)), 1), Some(Duration::from_secs(3)));
         let backoff = p.delay(&http(500, Some(9)), 1).unwrap();
         assert!(backoff < Duration::from_millis(300), "{backoff:?}");
     }
@@ -281,10 +241,7 @@ mod tests {
         assert!(p.delay(&http(503, None), 3).is_none());
         assert!(p.delay(&http(404, None), 1).is_none());
         assert!(p.delay(&http(403, None), 1).is_none());
-        assert!(
-            p.delay(&Failure::Credential { attempts: vec![] }, 1)
-                .is_none()
-        );
+        assert!(p.delay(&Failure::Credential { attempts: vec![] }, 1).is_none());
         assert!(p.delay(&Failure::Timeout, 1).is_some());
     }
 

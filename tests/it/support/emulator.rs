@@ -100,11 +100,7 @@ pub struct Attrs {
 
 impl Default for Attrs {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            expires: None,
-            not_before: None,
-        }
+        Self { enabled: true, expires: None, not_before: None }
     }
 }
 
@@ -180,13 +176,7 @@ impl Emulator {
         let acceptor = TlsAcceptor::from(pki.server.clone());
         runtime.spawn(serve_tls(tls_listener, acceptor, state.clone()));
         runtime.spawn(serve_plain(plain_listener, state.clone()));
-        Self {
-            runtime: Some(runtime),
-            state,
-            ca_pem: pki.ca_pem,
-            https,
-            http,
-        }
+        Self { runtime: Some(runtime), state, ca_pem: pki.ca_pem, https, http }
     }
 
     /// The vault URL, `https://127.0.0.1:PORT/`.
@@ -213,30 +203,17 @@ impl Emulator {
     pub fn add_version(&self, name: &str, value: &str, attrs: Attrs) -> String {
         let n = self.state.versions_made.fetch_add(1, Ordering::SeqCst);
         let id = format!("{:032x}", 0xabc0_0000_u64 + n as u64);
-        let version = Version {
-            id: id.clone(),
-            value: value.to_owned(),
-            attrs,
-        };
+        let version = Version { id: id.clone(), value: value.to_owned(), attrs };
         let mut secrets = self.state.secrets.lock().unwrap();
-        let entry = secrets
-            .entry(name.to_ascii_lowercase())
-            .or_insert((name.to_owned(), vec![]));
+        let entry = secrets.entry(name.to_ascii_lowercase()).or_insert((name.to_owned(), vec![]));
         entry.1.push(version);
         id
     }
 
     /// Makes requests for `name` misbehave: the first `times` of them, or all with `None`.
     pub fn fault(&self, name: &str, fault: Fault, times: Option<usize>) {
-        let plan = FaultPlan {
-            fault,
-            remaining: times,
-        };
-        self.state
-            .faults
-            .lock()
-            .unwrap()
-            .insert(name.to_ascii_lowercase(), plan);
+        let plan = FaultPlan { fault, remaining: times };
+        self.state.faults.lock().unwrap().insert(name.to_ascii_lowercase(), plan);
     }
 
     /// Makes every token endpoint answer with this status.
@@ -266,10 +243,7 @@ impl Emulator {
 
     /// Vault requests answered with the 401 challenge.
     pub fn challenges(&self) -> usize {
-        self.records()
-            .iter()
-            .filter(|r| !r.authorized && r.status == 401)
-            .count()
+        self.records().iter().filter(|r| !r.authorized && r.status == 401).count()
     }
 
     /// Token requests, of either endpoint.
@@ -297,10 +271,8 @@ pub fn install_az(dir: &Path) -> std::ffi::OsString {
         "tokenType": "Bearer",
     });
     let log = dir.join("az.log");
-    let script = format!(
-        "#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{token}\nJSON\n",
-        log.display()
-    );
+    let script =
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{token}\nJSON\n", log.display());
     write_executable(&dir.join("az"), &script);
     let mut path = dir.as_os_str().to_owned();
     path.push(":/usr/bin:/bin");
@@ -320,10 +292,7 @@ fn write_executable(path: &PathBuf, text: &str) {
 }
 
 fn now_epoch() -> i64 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     i64::try_from(secs).unwrap()
 }
 
@@ -567,10 +536,7 @@ impl State {
             },
         };
         let size = self.page_size.load(Ordering::SeqCst);
-        let skip: usize = request
-            .param("$skiptoken")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let skip: usize = request.param("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
         let page: Vec<Value> = items.iter().skip(skip).take(size).cloned().collect();
         let next = (skip + size < items.len()).then(|| {
             format!(

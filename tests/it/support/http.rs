@@ -28,18 +28,12 @@ pub struct Request {
 impl Request {
     /// The first header of that (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The first query parameter of that name.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The body read as an `application/x-www-form-urlencoded` form.
@@ -63,15 +57,8 @@ pub struct Response {
 impl Response {
     /// A JSON response.
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
-        let headers = vec![(
-            "content-type".into(),
-            "application/json; charset=utf-8".into(),
-        )];
-        Self {
-            status,
-            headers,
-            body: body.to_string().into_bytes(),
-        }
+        let headers = vec![("content-type".into(), "application/json; charset=utf-8".into())];
+        Self { status, headers, body: body.to_string().into_bytes() }
     }
 
     /// Adds a header.
@@ -83,11 +70,7 @@ impl Response {
 
 fn pairs(url: &str) -> Vec<(String, String)> {
     Url::parse(url)
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
         .unwrap_or_default()
 }
 
@@ -102,10 +85,7 @@ where
     }
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "bad request line",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "bad request line"));
     };
     let (method, target) = (method.to_owned(), target.to_owned());
 
@@ -137,13 +117,7 @@ where
 
     let path = target.split('?').next().unwrap_or("/").to_owned();
     let query = pairs(&format!("http://host{target}"));
-    Ok(Some(Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    }))
+    Ok(Some(Request { method, path, query, headers, body }))
 }
 
 /// Writes a response that keeps the connection open.
@@ -151,11 +125,7 @@ pub async fn write_response<S: AsyncWrite + Unpin>(
     stream: &mut S,
     response: &Response,
 ) -> io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        response.status,
-        reason(response.status)
-    );
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         let _ = write!(head, "{name}: {value}\r\n");
     }

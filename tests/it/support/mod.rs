@@ -20,13 +20,8 @@ pub struct EnvGuard {
 impl EnvGuard {
     /// Applies `vars`: `Some` sets, `None` removes.
     pub fn new(vars: &[(&str, Option<&str>)]) -> Self {
-        let lock = ENV_LOCK
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let saved = vars
-            .iter()
-            .map(|(k, _)| ((*k).to_owned(), std::env::var_os(k)))
-            .collect();
+        let lock = ENV_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let saved = vars.iter().map(|(k, _)| ((*k).to_owned(), std::env::var_os(k))).collect();
         for (key, value) in vars {
             set(key, value.map(OsString::from));
         }
