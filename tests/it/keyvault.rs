@@ -585,3 +585,48 @@ fn no_error_shows_a_value_a_token_or_a_body() {
         }
     }
 }
+
+// The emulator against an independent client.
+
+/// Microsoft's Python SDK reads from the emulator through the App Service managed identity
+/// endpoint, following the challenge and `nextLink` paging. Needs a Python with
+/// `azure-keyvault-secrets` and `azure-identity` (`GUZZLE_KV_TEST_PYTHON`, default `python3`);
+/// without one the check is skipped with a note on stderr.
+#[test]
+fn the_python_sdk_agrees_with_the_emulator() {
+    let python = std::env::var("GUZZLE_KV_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python)
+        .args(["-c", "import azure.keyvault.secrets, azure.identity"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: {python} lacks azure-keyvault-secrets and azure-identity");
+        return;
+    }
+    let emulator = Emulator::start();
+    emulator.set_page_size(2);
+    let old = emulator.add_secret("py-secret", "py-old-Ww1");
+    emulator.add_secret("py-secret", "py-new-Ww2");
+    for name in ["py-a", "py-b", "py-c"] {
+        emulator.add_secret(name, "x");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &emulator.ca_pem).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support/python_client.py");
+
+    let output = std::process::Command::new(&python)
+        .arg(script)
+        .args([&emulator.vault_url(), ca_file.to_str().unwrap(), USER_ASSIGNED_ID, &old])
+        .env("IDENTITY_ENDPOINT", emulator.identity_endpoint())
+        .env("IDENTITY_HEADER", IDENTITY_HEADER)
+        .env("GUZZLE_KV_NO_IMDS", "1")
+        .env_remove("MSI_ENDPOINT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines, ["py-new-Ww2", "py-old-Ww1", "py-a,py-b,py-c,py-secret"]);
+    assert_eq!(emulator.token_requests()[0].client_id.as_deref(), Some(USER_ASSIGNED_ID));
+    assert_eq!(emulator.challenges(), 1);
+}

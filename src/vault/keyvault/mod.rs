@@ -144,6 +144,13 @@ pub enum SetupError {
     Runtime(#[source] std::io::Error),
 }
 
+impl SetupError {
+    /// The exit code of SPEC section 9: these are usage errors.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
 /// Secrets fetched from Azure Key Vault with the official SDK.
 pub struct KeyVaultSource {
     cloud: Cloud,

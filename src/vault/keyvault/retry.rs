@@ -118,7 +118,8 @@ impl RetryPolicy {
             let Some(delay) = self.delay(&failure, attempts) else {
                 return Err(Exhausted { failure, attempts });
             };
-            tracing::debug!(%what, attempts, delay_ms = delay.as_millis(), reason = %failure, "retrying");
+            let delay_ms = delay.as_millis();
+            tracing::debug!(%what, attempts, delay_ms, reason = %failure, "retrying");
             tokio::time::sleep(delay).await;
         }
     }
