@@ -359,3 +359,47 @@ fn clean_message(message: &str) -> String {
         .collect();
     kept.join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "ManagedIdentityCredential authentication failed.\nTo troubleshoot, visit x",
+            )
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn describes_the_cause_chain_on_one_line() {
+        let err = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(
+            describe_error(&err),
+            "ManagedIdentityCredential authentication failed.: connection refused"
+        );
+    }
+
+    #[test]
+    fn caps_long_messages() {
+        let err = std::io::Error::other("x".repeat(1000));
+        assert_eq!(describe_error(&err).chars().count(), 401);
+    }
+
+    #[test]
+    fn debug_hides_the_client_secret() {
+        let env =
+            CredentialEnv { client_secret: Some("hunter2-secret".into()), ..Default::default() };
+        assert!(!format!("{env:?}").contains("hunter2"));
+    }
+}

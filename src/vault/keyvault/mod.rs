@@ -374,3 +374,58 @@ fn credential_client_options(options: &KeyVaultOptions, transport: Transport) ->
         ..ClientOptions::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> VaultArgs {
+        VaultArgs {
+            secrets_file: None,
+            cloud: None,
+            vault_url: vec!["KV-App=https://127.0.0.1:8443/".into()],
+            allow_vault: vec!["kv-app".into()],
+            auth: None,
+            identity_client_id: Some("client-id".into()),
+            concurrency: 8,
+            timeout: 3,
+            retries: 1,
+        }
+    }
+
+    #[test]
+    fn options_come_from_the_command_line() {
+        let options = KeyVaultOptions::from_args(&args()).unwrap();
+        assert_eq!(options.cloud, Cloud::Public);
+        assert_eq!(options.auth, AuthKind::Auto);
+        assert_eq!(options.vault_urls[0].origin, UrlOrigin::CommandLine);
+        assert_eq!(options.vault_urls[0].vault, "KV-App");
+        assert_eq!(options.timeout, Duration::from_secs(3));
+        assert_eq!((options.concurrency, options.retries), (8, 1));
+    }
+
+    #[test]
+    fn a_malformed_vault_url_is_a_usage_error() {
+        let mut bad = args();
+        bad.vault_url = vec!["kv-app".into()];
+        let err = KeyVaultOptions::from_args(&bad).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.to_string(), "expected `VAULT=URL` for a vault URL, found `kv-app`");
+    }
+
+    #[test]
+    fn the_command_line_url_wins_over_the_file() {
+        let url = |u: &str, origin| VaultUrl {
+            vault: "kv".into(),
+            url: azure_core::http::Url::parse(u).unwrap(),
+            origin,
+        };
+        let urls = [
+            url("https://127.0.0.1:1/", UrlOrigin::CommandLine),
+            url("https://evil.example/", UrlOrigin::ConfigFile),
+        ];
+        let endpoints = explicit_endpoints(Cloud::Public, &urls).unwrap();
+        assert_eq!(endpoints["kv"].url.as_str(), "https://127.0.0.1:1/");
+        assert!(!endpoints["kv"].verify_challenge_resource);
+    }
+}
