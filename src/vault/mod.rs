@@ -62,6 +62,16 @@ pub enum ResolveError {
         /// The per-request timeout in seconds.
         seconds: u64,
     },
+    /// The vault refused the request for another reason (another 4xx status, or a
+    /// challenge the client would not answer). Not retried.
+    Rejected {
+        /// HTTP status, if there was an answer.
+        status: Option<u16>,
+        /// Key Vault's error code, if any.
+        code: Option<String>,
+        /// What went wrong, with no body or header in it.
+        cause: Option<String>,
+    },
     /// Server errors or network failures until retries ran out.
     Unavailable {
         /// HTTP status of the last answer, if there was one.
@@ -81,7 +91,8 @@ impl ResolveError {
             Self::NotFound { .. }
             | Self::Denied { .. }
             | Self::Unauthenticated { .. }
-            | Self::NotAllowed => 3,
+            | Self::NotAllowed
+            | Self::Rejected { .. } => 3,
             Self::Throttled { .. } | Self::Timeout { .. } | Self::Unavailable { .. } => 4,
         }
     }
@@ -110,6 +121,10 @@ impl fmt::Display for ResolveError {
             }
             Self::Timeout { attempts, seconds } => {
                 write!(f, "timed out after {attempts} attempts of {seconds} s each")
+            }
+            Self::Rejected { status: s, code: c, cause } => {
+                write!(f, "request refused{}{}", status(s), code(c))?;
+                cause.as_ref().map_or(Ok(()), |cause| write!(f, ": {cause}"))
             }
             Self::Unavailable { status: s, code: c, cause } => {
                 write!(f, "Key Vault unavailable{}{}: {cause}", status(s), code(c))

@@ -1,6 +1,9 @@
-//! The one integration-test binary: every module drives the real `guzzle-kv` binary or
-//! the library end to end.
+//! The one integration-test binary: one module per area, each driving the real
+//! `guzzle-kv` binary or the library end to end.
+// Test helpers are `pub` for use across modules of this binary only.
+#![allow(unreachable_pub)]
 
 mod cases;
 mod cli;
+mod keyvault;
 mod support;

@@ -1,100 +1,52 @@
-//! Shared helpers: a scratch folder, running the binary, reading what it left behind.
+//! Support code shared by the integration tests: running the binary in a scratch folder,
+//! the Key Vault emulator, and a guard for the process environment.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+mod cli;
+pub mod emulator;
+pub mod http;
+pub mod tls;
 
-use assert_cmd::Command;
+pub use cli::*;
 
-/// A scratch folder that is removed at the end of the test.
-pub(crate) struct Scratch {
-    dir: tempfile::TempDir,
+use std::ffi::OsString;
+use std::sync::{Mutex, MutexGuard};
+
+/// Held by every test that sets or reads process-wide variables the credentials read.
+static ENV_LOCK: Mutex<()> = Mutex::new(());
+
+/// Sets (or unsets) environment variables while holding [`ENV_LOCK`]; restores them on drop.
+pub struct EnvGuard {
+    saved: Vec<(String, Option<OsString>)>,
+    _lock: MutexGuard<'static, ()>,
 }
 
-impl Scratch {
-    pub(crate) fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Writes a file (creating folders) and returns its path.
-    pub(crate) fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, content).unwrap();
-        path
-    }
-
-    /// Writes a secrets file from `(key, value)` pairs.
-    pub(crate) fn secrets(&self, pairs: &[(&str, &str)]) -> PathBuf {
-        let map: serde_json::Map<String, serde_json::Value> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
-        self.write("secrets.json", serde_json::to_vec(&map).unwrap())
-    }
-
-    pub(crate) fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(name)).unwrap()
-    }
-
-    /// Every file below the folder, as relative paths, sorted.
-    pub(crate) fn files(&self, below: &str) -> Vec<String> {
-        let root = self.dir.path().join(below);
-        let mut names: Vec<String> = walkdir::WalkDir::new(&root)
-            .min_depth(1)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| !e.file_type().is_dir())
-            .map(|e| e.path().strip_prefix(&root).unwrap().display().to_string())
-            .collect();
-        names.sort();
-        names
+impl EnvGuard {
+    /// Applies `vars`: `Some` sets, `None` removes.
+    pub fn new(vars: &[(&str, Option<&str>)]) -> Self {
+        let lock = ENV_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let saved = vars.iter().map(|(k, _)| ((*k).to_owned(), std::env::var_os(k))).collect();
+        for (key, value) in vars {
+            set(key, value.map(OsString::from));
+        }
+        Self { saved, _lock: lock }
     }
 }
 
-/// The binary, run in `dir`, with no way to reach IMDS and no inherited log settings.
-pub(crate) fn guzzle_kv(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("guzzle-kv").expect("binary built");
-    command
-        .current_dir(dir)
-        .env("GUZZLE_KV_NO_IMDS", "1")
-        .env_remove("RUST_LOG")
-        .env_remove("GUZZLE_KV_SECRETS_FILE")
-        .env_remove("IDENTITY_ENDPOINT")
-        .env_remove("IDENTITY_HEADER");
-    command
-}
-
-/// Runs the binary in `dir` with `args`.
-pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
-    guzzle_kv(dir).args(args).output().expect("binary runs")
-}
-
-pub(crate) fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub(crate) fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing stderr when it differs.
-pub(crate) fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(output.status.code(), Some(code), "stderr:\n{}", stderr(output));
-}
-
-/// Every 8-character piece of `value`, its JSON-escaped and base64 forms: none of them
-/// may appear in anything the tool prints.
-pub(crate) fn assert_no_leak(value: &str, printed: &str) {
-    assert!(!printed.contains(value), "the value leaked:\n{printed}");
-    let chars: Vec<char> = value.chars().collect();
-    for window in chars.windows(8) {
-        let piece: String = window.iter().collect();
-        assert!(!printed.contains(&piece), "`{piece}` leaked:\n{printed}");
+impl Drop for EnvGuard {
+    fn drop(&mut self) {
+        for (key, value) in self.saved.drain(..) {
+            set(&key, value);
+        }
     }
-    let json = serde_json::to_string(value).unwrap();
-    assert!(!printed.contains(json.trim_matches('"')), "JSON form leaked:\n{printed}");
-    let base64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, value);
-    assert!(!printed.contains(&base64[..base64.len().min(12)]), "base64 form leaked:\n{printed}");
+}
+
+fn set(key: &str, value: Option<OsString>) {
+    // SAFETY: every test that touches these variables holds ENV_LOCK, and the code under
+    // test reads them only while such a test runs.
+    unsafe {
+        match value {
+            Some(value) => std::env::set_var(key, value),
+            None => std::env::remove_var(key),
+        }
+    }
 }

@@ -1,1 +1,0 @@
-//! Azure Key Vault as a secret source (issue #4).
