@@ -84,6 +84,11 @@ impl Console {
         Self { out, color, quiet, exit: Exit::Success }
     }
 
+    /// Whether `-q` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Whether colour is on.
     pub fn color(&self) -> bool {
         self.color

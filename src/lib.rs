@@ -2,6 +2,7 @@
 //! configuration trees. `main.rs` parses arguments and calls [`run::run`]; everything
 //! else lives here, and nothing here prints except through a reporter.
 
+pub mod check;
 pub mod cli;
 pub mod console;
 pub mod databricks;

@@ -7,8 +7,8 @@ use std::path::Path;
 use clap::CommandFactory as _;
 
 use crate::cli::{
-    Cli, ColorChoice, Command, DatabricksArgs, InputArgs, OutputArgs, RefsArgs, RefsFormat,
-    RenderArgs, Syntax,
+    CheckArgs, Cli, ColorChoice, Command, DatabricksArgs, InputArgs, OutputArgs, RefsArgs,
+    RefsFormat, RenderArgs, Syntax, VaultArgs,
 };
 use crate::console::{Console, Exit};
 use crate::databricks::References;
@@ -17,8 +17,9 @@ use crate::filetype::FileType;
 use crate::refs::Inventory;
 use crate::render::Secrets;
 use crate::rewrite::{self, Job, Target, error_chain};
-use crate::vault::SecretSource;
 use crate::vault::file::FileSource;
+use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource};
+use crate::vault::{Lookup, SecretSource};
 use crate::walk::{self, Filter, Input, Skipped};
 
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
@@ -36,7 +37,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
         Command::Render(args) => render(&args, stdout, &mut console),
         Command::Databricks(args) => databricks(&args, stdout, &mut console),
         Command::Refs(args) => refs(&args, stdout, &mut console),
-        Command::Lint(_) | Command::Check(_) => {
+        Command::Check(args) => check(&args, stdout, &mut console),
+        Command::Lint(_) => {
             console.error(Exit::Input, "this command is not available in this build");
         }
         Command::Completions { shell } => {
@@ -166,13 +168,10 @@ fn render(args: &RenderArgs, stdout: &mut dyn Write, console: &mut Console) {
                 return;
             }
         },
-        None => {
-            console.error(
-                Exit::Input,
-                "Key Vault is not available in this build; pass --secrets-file",
-            );
-            return;
-        }
+        None => match key_vault(&args.vault, console) {
+            Some(source) => Box::new(source),
+            None => return,
+        },
     };
     let mut secrets = Secrets::new(source.as_ref(), args.vault.allow_vault.clone());
     rewrite::run(&job, &mut secrets, console, stdout);
@@ -192,15 +191,33 @@ fn databricks(args: &DatabricksArgs, stdout: &mut dyn Write, console: &mut Conso
     }
 }
 
-fn refs(args: &RefsArgs, stdout: &mut dyn Write, console: &mut Console) {
-    let Some(inputs) = inputs(&args.input, None, console) else {
-        return;
+/// The Key Vault source for `render` and `check`.
+fn key_vault(args: &VaultArgs, console: &mut Console) -> Option<KeyVaultSource> {
+    let mut options = match KeyVaultOptions::from_args(args) {
+        Ok(options) => options,
+        Err(error) => {
+            console.error(Exit::from_code(error.exit_code()), error_chain(&error));
+            return None;
+        }
     };
-    let file_type = args.input.file_type.map(FileType::from_arg);
+    options.progress &= !console.is_quiet();
+    match KeyVaultSource::new(&options) {
+        Ok(source) => Some(source),
+        Err(error) => {
+            console.error(Exit::from_code(error.exit_code()), error_chain(&error));
+            None
+        }
+    }
+}
+
+/// Reads every input and collects the secrets they reference.
+fn inventory(args: &InputArgs, console: &mut Console) -> Option<Inventory> {
+    let inputs = inputs(args, None, console)?;
+    let file_type = args.file_type.map(FileType::from_arg);
     let documents: Vec<Document> = inputs
         .iter()
         .filter_map(|input| {
-            match Document::read(input, file_type, args.input.stdin_filename.as_deref()) {
+            match Document::read(input, file_type, args.stdin_filename.as_deref()) {
                 Ok(document) => Some(document),
                 Err(error) => {
                     console.error(Exit::Input, error_chain(&error));
@@ -209,14 +226,39 @@ fn refs(args: &RefsArgs, stdout: &mut dyn Write, console: &mut Console) {
             }
         })
         .collect();
-    let inventory = Inventory::collect(&documents, console);
-    let written = match args.output_format {
-        RefsFormat::Text => inventory.write_text(stdout),
-        RefsFormat::Json => inventory.write_json(stdout),
-    };
-    if let Err(error) = written.and_then(|()| stdout.flush()) {
+    Some(Inventory::collect(&documents, console))
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(inventory) = inventory(&args.input, console) else { return };
+    if console.exit != Exit::Success {
+        return;
+    }
+    let Some(source) = key_vault(&args.vault, console) else { return };
+    let lookups: Vec<Lookup> = inventory
+        .entries
+        .iter()
+        .map(|e| Lookup { id: e.id.clone(), first_use: e.uses[0].clone() })
+        .collect();
+    let outcomes = source.check(&lookups);
+    let written = crate::check::report(&inventory, &outcomes, args.output_format, stdout, console);
+    report_write(written, console);
+}
+
+/// Reports a failed write to stdout; a closed pipe is not a failure.
+fn report_write(written: std::io::Result<()>, console: &mut Console) {
+    if let Err(error) = written {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
             console.error(Exit::Input, format!("cannot write to stdout: {error}"));
         }
     }
+}
+
+fn refs(args: &RefsArgs, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(inventory) = inventory(&args.input, console) else { return };
+    let written = match args.output_format {
+        RefsFormat::Text => inventory.write_text(stdout),
+        RefsFormat::Json => inventory.write_json(stdout),
+    };
+    report_write(written.and_then(|()| stdout.flush()), console);
 }

@@ -6,4 +6,5 @@
 mod cases;
 mod cli;
 mod keyvault;
+mod render_keyvault;
 mod support;

@@ -1,0 +1,161 @@
+//! `render` and `check` through the real binary against the Key Vault emulator: managed
+//! identity over the App Service endpoint, one emulator per vault, loopback only.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::support::emulator::{Emulator, Fault, IDENTITY_HEADER, Kind};
+use crate::support::{Scratch, assert_exit, assert_no_leak, guzzle_kv, stderr, stdout};
+
+/// Emulators for `secrets` (`vault/name` → value), one per vault.
+fn emulators(secrets: &[(&str, &str)]) -> BTreeMap<String, Emulator> {
+    let mut emulators: BTreeMap<String, Emulator> = BTreeMap::new();
+    for (key, value) in secrets {
+        let (vault, name) = key.split_once('/').unwrap();
+        emulators
+            .entry(vault.to_ascii_lowercase())
+            .or_insert_with(Emulator::start)
+            .add_secret(name, value);
+    }
+    emulators
+}
+
+/// Runs `args` (a subcommand and its inputs) in `dir` against the emulators: managed
+/// identity over the App Service endpoint, the test CAs trusted, `--timeout SECS`.
+fn run_kv(
+    dir: &Path,
+    scratch: &Scratch,
+    emulators: &BTreeMap<String, Emulator>,
+    args: &[&str],
+    timeout: &str,
+) -> std::process::Output {
+    let cas: String = emulators.values().map(|e| e.ca_pem.clone()).collect();
+    let ca_file = scratch.write("test-ca.pem", cas);
+    let first = emulators.values().next().unwrap();
+    let mut command: Command = guzzle_kv(dir);
+    command
+        .env("SSL_CERT_FILE", ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .env("IDENTITY_ENDPOINT", first.identity_endpoint())
+        .env("IDENTITY_HEADER", IDENTITY_HEADER)
+        .env_remove("AZURE_CLIENT_ID")
+        .args(args)
+        .args(["--auth", "managed-identity", "--timeout", timeout, "--retries", "1"]);
+    for (vault, emulator) in emulators {
+        command.arg("--vault-url").arg(format!("{vault}={}", emulator.vault_url()));
+    }
+    command.output().unwrap()
+}
+
+fn fixtures() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+}
+
+#[test]
+fn rendering_the_fixtures_from_key_vault_matches_the_secrets_file() {
+    let text = std::fs::read_to_string(fixtures().join("dev-secrets.json")).unwrap();
+    let map: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    let pairs: Vec<(&str, &str)> = map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let emulators = emulators(&pairs);
+    let scratch = Scratch::new();
+    let out = scratch.path().join("out");
+
+    let out_arg = out.to_str().unwrap();
+    let args = ["render", "guzzle-like", "--exclude", "mistakes/**", "-o", out_arg];
+    let output = run_kv(fixtures(), &scratch, &emulators, &args, "5");
+    assert_exit(&output, 0);
+
+    for entry in
+        walkdir::WalkDir::new(fixtures().join("expected/render")).into_iter().filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(fixtures().join("expected/render")).unwrap();
+            let got = std::fs::read(out.join(relative)).unwrap();
+            assert!(got == std::fs::read(entry.path()).unwrap(), "{} differs", relative.display());
+        }
+    }
+    for (vault, emulator) in &emulators {
+        let names: Vec<&str> = map
+            .keys()
+            .filter_map(|k| k.split_once('/'))
+            .filter(|(v, _)| v.eq_ignore_ascii_case(vault))
+            .map(|(_, n)| n)
+            .collect();
+        for name in names {
+            assert_eq!(
+                emulator.gets_of(name).iter().filter(|r| r.value_returned).count(),
+                1,
+                "{vault}/{name}"
+            );
+        }
+        assert_eq!(emulator.challenges(), 1, "{vault}");
+        assert!(emulator.token_requests().iter().all(|r| r.kind == Kind::ManagedIdentityToken));
+    }
+    assert_no_leak("dev-repo-p@ss$word", &stderr(&output));
+}
+
+// https://github.com/MicrosoftDocs/azure-docs/issues/27555
+#[test]
+fn br14_access_denied_fails_and_is_not_cached() {
+    let emulators = emulators(&[
+        ("kv-app/api-key", "ak_live_123"),
+        ("kv-app/db-url", "Server=db;Pwd=canary-db-url-77"),
+    ]);
+    let emulator = &emulators["kv-app"];
+    emulator.fault("db-url", Fault::Status(403, "Forbidden"), Some(1));
+    let s = Scratch::new();
+    s.write(".env", "API_KEY=$<kv:kv-app/api-key>\nDB_URL=$<kv:kv-app/db-url>\n");
+
+    let output = run_kv(s.path(), &s, &emulators, &["render", ".env", "-o", "out.env"], "5");
+    assert_exit(&output, 3);
+    let err = stderr(&output);
+    assert!(err.contains(".env:2:8") && err.contains("kv-app/db-url"), "{err}");
+    assert!(err.to_lowercase().contains("denied") || err.contains("403"), "{err}");
+    assert!(err.contains("managed"), "names the credential: {err}");
+    assert_no_leak("ak_live_123", &format!("{err}{}", stdout(&output)));
+    assert!(!s.path().join("out.env").exists());
+
+    let output = run_kv(s.path(), &s, &emulators, &["render", ".env", "-o", "out.env"], "5");
+    assert_exit(&output, 0);
+    assert_eq!(
+        s.read("out.env"),
+        "API_KEY=ak_live_123\nDB_URL=\"Server=db;Pwd=canary-db-url-77\"\n"
+    );
+}
+
+// https://github.com/Azure/azure-sdk-for-rust/issues/1632
+#[test]
+fn br21_a_hanging_vault_times_out_with_exit_4() {
+    let emulators = emulators(&[("kv-app/k1", "v1")]);
+    emulators["kv-app"].fault("k1", Fault::Hang, None);
+    let s = Scratch::new();
+    s.write("a.txt", "$<kv:kv-app/k1>\n");
+    let started = std::time::Instant::now();
+    let output = run_kv(s.path(), &s, &emulators, &["render", "a.txt", "-o", "out.txt"], "1");
+    assert_exit(&output, 4);
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    assert!(
+        stderr(&output).contains("kv-app/k1") && stderr(&output).contains("timed out"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!s.path().join("out.txt").exists());
+}
+
+#[test]
+fn check_reports_missing_secrets_without_reading_values() {
+    let emulators = emulators(&[("kv-app/present", "never-read-value-Q1")]);
+    let s = Scratch::new();
+    s.write("a.yml", "a: $<kv:kv-app/present>\nb: $<kv:kv-app/absent>\n");
+    let output = run_kv(s.path(), &s, &emulators, &["check", "a.yml"], "5");
+    assert_exit(&output, 1);
+    assert_eq!(stdout(&output), "missing    kv-app/absent\npresent    kv-app/present\n");
+    assert!(
+        stderr(&output).contains("a.yml:2:4: `kv-app/absent` is missing"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(emulators["kv-app"].records().iter().all(|r| !r.value_returned));
+}
