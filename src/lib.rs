@@ -6,6 +6,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod filetype;
 pub mod grammar;
+pub mod lint;
 pub mod names;
 pub mod scan;
 pub mod secret;
