@@ -167,3 +167,6 @@ pub fn rule_doc(code: Code) -> &'static RuleDoc {
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod corpus_tests;
