@@ -8,6 +8,7 @@ pub mod filetype;
 pub mod grammar;
 pub mod lint;
 pub mod names;
+pub mod report;
 pub mod scan;
 pub mod secret;
 pub mod span;
