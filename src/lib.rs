@@ -3,6 +3,7 @@
 //! else lives here, and nothing here prints except through a reporter.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod filetype;
 pub mod grammar;

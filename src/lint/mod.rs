@@ -54,6 +54,25 @@ impl Default for LintOptions {
     }
 }
 
+impl LintOptions {
+    /// The options of a `lint` run: flags first, then the config file. `--allow-vault`
+    /// adds to the file's `[vaults] allow`; `--syntax` overrides `[databricks] syntax`.
+    pub fn new(args: &crate::cli::LintArgs, config: &crate::config::Config) -> Self {
+        let mut allow_vaults = config.vaults.allow.clone();
+        allow_vaults.extend(args.allow_vault.iter().cloned());
+        Self {
+            target: args.target,
+            syntax: args
+                .syntax
+                .or(config.databricks.syntax)
+                .unwrap_or(Syntax::Guzzle),
+            allow_vaults,
+            extra_credential_names: config.lint.credential_names.clone(),
+            ignores: config.ignores(),
+        }
+    }
+}
+
 /// What each rule sees of one file.
 pub(crate) struct Context<'a> {
     pub path: &'a Path,
