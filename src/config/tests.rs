@@ -40,7 +40,7 @@ fn error(text: &str) -> String {
     let error = parse(text).unwrap_err();
     let mut shown = error.to_string();
     if let Some(source) = std::error::Error::source(&error) {
-        shown.push_str(&format!("\ncaused by: {source}"));
+        shown = format!("{shown}\ncaused by: {source}");
     }
     shown
 }

@@ -71,7 +71,7 @@ mod tests {
     use super::*;
     use crate::filetype::FileType;
 
-    /// BR-26: https://github.com/microsoft/WebTemplateStudio/issues/1839
+    /// BR-26: <https://github.com/microsoft/WebTemplateStudio/issues/1839>
     #[test]
     fn br26_names_the_vault_cannot_store() {
         let text = "cosmos.key=$<kv:kv-app/COSMOSDB_PRIMARY_KEY>\ncosmos.uri=$<kv:kv-app/cosmosdb-uri>\n\
@@ -94,7 +94,7 @@ mod tests {
         );
     }
 
-    /// BR-12: https://github.com/a8m/envsubst/issues/8
+    /// BR-12: <https://github.com/a8m/envsubst/issues/8>
     #[test]
     fn br12_odd_content_is_malformed_at_exact_positions() {
         let text = "url = \"$<kv:kv-app/endpoint:http://localhost:8080>\"\na = \"$<kv:kv-app/>\"\n\

@@ -2,6 +2,7 @@
 //! run, a rule for every code with its documentation, `columnKind: unicodeCodePoints`,
 //! relative artifact URIs, masked snippets, and results in a fixed order.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -174,7 +175,10 @@ fn rule(code: Code) -> Rule {
     let doc = rule_doc(code);
     let (why, fix) = (sentence(doc.why), sentence(doc.fix));
     let text = format!("{why}\n\nExample: {}\n\nFix: {fix}", doc.example);
-    let markdown = format!("{why}\n\nExample:\n\n```\n{}\n```\n\nFix: {fix}", doc.example);
+    let markdown = format!(
+        "{why}\n\nExample:\n\n```\n{}\n```\n\nFix: {fix}",
+        doc.example
+    );
     Rule {
         id: code.as_str(),
         name: pascal_case(code.name()),
@@ -289,7 +293,7 @@ fn uri(path: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
             encoded.push(char::from(byte));
         } else {
-            encoded.push_str(&format!("%{byte:02X}"));
+            let _ = write!(encoded, "%{byte:02X}");
         }
     }
     if path.starts_with('/') {

@@ -1,8 +1,6 @@
 //! YAML pairs from `saphyr-parser` events: each mapping key with a scalar value. Plain
 //! scalars that YAML types as booleans, numbers or null are marked typed.
 
-use std::borrow::Cow;
-
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::{Pairs, ScalarKind, quoted_end, trim};
@@ -94,7 +92,7 @@ impl Walk<'_> {
         }
     }
 
-    fn scalar(&mut self, value: &Cow<'_, str>, style: ScalarStyle, span: Span) {
+    fn scalar(&mut self, value: &str, style: ScalarStyle, span: Span) {
         let Some(Frame::Mapping { id, pending }) = self.stack.last_mut() else {
             return;
         };
@@ -221,9 +219,9 @@ mod tests {
 
     #[test]
     fn typed_plain_scalars() {
+        use ScalarKind::{Text, Typed};
         let text = "a: true\nb: 'true'\nc: 12_000\nd: ~\ne: 0x1F\nf: s3cr3t\ng: 1.5e3\n";
         let kinds: Vec<_> = extract(text).pairs.iter().map(|p| p.kind).collect();
-        use ScalarKind::{Text, Typed};
         assert_eq!(kinds, [Typed, Text, Typed, Typed, Typed, Text, Typed]);
     }
 

@@ -5,6 +5,10 @@ use super::super::test_support::render;
 use super::*;
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one inline snapshot of the whole log"
+)]
 fn log_with_rules_and_sorted_results() {
     insta::assert_snapshot!(render(&Sarif), @r#"
         {
