@@ -95,6 +95,11 @@ kv101! {
         "2:15 KV101 plaintext credential in `password`",
         "5:59 KV101 plaintext credential in `evh.connection-string`: `SharedAccessKey=` holds a literal value",
     ];
+    yaml_bom_and_crlf: YAML, "\u{feff}password: x1\r\ndb:\r\n  token: t1\r\n" => [
+        "1:11 KV101 plaintext credential in `password`",
+        "3:10 KV101 plaintext credential in `token`",
+    ];
+    properties_crlf: PROPS, "a=1\r\npassword = pw\r\n" => ["2:12 KV101 plaintext credential in `password`"];
     text_files_never: FileType::Text, "password: hunter2\n" => [];
 }
 
