@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod databricks;
 pub mod diagnostic;
@@ -11,10 +12,12 @@ pub mod document;
 pub mod filetype;
 #[allow(missing_docs)]
 pub mod grammar;
+pub mod lint;
 pub mod names;
 pub mod output;
 pub mod refs;
 pub mod render;
+pub mod report;
 pub mod rewrite;
 pub mod run;
 pub mod scan;

@@ -1,0 +1,191 @@
+//! The lint engine (SPEC section 7): runs every rule over one file and returns its
+//! findings, sorted by position. Pure and synchronous; reporters print the results.
+//!
+//! One module per rule, each with a [`RuleDoc`] that the SARIF reporter reuses. A
+//! placeholder inside a comment gets KV102 only: the comment is never rendered, so its
+//! names, version and vault do not matter (no KV001-KV005, KV201, KV202 or KV301).
+
+mod credential_name;
+mod embedded;
+mod ignore;
+mod kv00x_placeholder;
+mod kv101_plaintext;
+mod kv102_comment;
+mod kv201_version_pin;
+mod kv202_embedded;
+mod kv301_allow_list;
+mod pairs;
+mod suppress;
+
+use std::path::Path;
+
+pub use credential_name::{CONNECTION_STRING_NAMES, CREDENTIAL_NAMES, CredentialNames, KeyClass};
+pub use ignore::{IgnoreRule, Ignores};
+
+use crate::cli::{Syntax, Target};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::filetype::{self, FileType, Site};
+use crate::scan::{self, Item};
+
+/// What a lint run checks for, from the command line and the config file.
+#[derive(Clone, Debug)]
+pub struct LintOptions {
+    /// Where the files will be used (`--target`); `databricks` enables KV201 and KV202.
+    pub target: Target,
+    /// The syntax `databricks` will write (`--syntax`); `spark` enables KV202.
+    pub syntax: Syntax,
+    /// Vaults placeholders may name (KV301), compared case-insensitively; empty allows all.
+    pub allow_vaults: Vec<String>,
+    /// Key names that hold credentials, beyond the built-in list (KV101).
+    pub extra_credential_names: Vec<String>,
+    /// Findings silenced by path, from the config file's `[[lint.ignore]]`.
+    pub ignores: Ignores,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        Self {
+            target: Target::Vm,
+            syntax: Syntax::Guzzle,
+            allow_vaults: Vec::new(),
+            extra_credential_names: Vec::new(),
+            ignores: Ignores::default(),
+        }
+    }
+}
+
+impl LintOptions {
+    /// The options of a `lint` run: flags first, then the config file. `--allow-vault`
+    /// adds to the file's `[vaults] allow`; `--syntax` overrides `[databricks] syntax`.
+    pub fn new(args: &crate::cli::LintArgs, config: &crate::config::Config) -> Self {
+        let mut allow_vaults = config.vaults.allow.clone();
+        allow_vaults.extend(args.allow_vault.iter().cloned());
+        Self {
+            target: args.target,
+            syntax: args
+                .syntax
+                .or(config.databricks.syntax)
+                .unwrap_or(Syntax::Guzzle),
+            allow_vaults,
+            extra_credential_names: config.lint.credential_names.clone(),
+            ignores: config.ignores(),
+        }
+    }
+}
+
+/// What each rule sees of one file.
+pub(crate) struct Context<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub file_type: FileType,
+    pub items: &'a [Item<'a>],
+    /// Where each item sits, parallel to `items`.
+    pub sites: &'a [Site],
+    pub options: &'a LintOptions,
+}
+
+impl Context<'_> {
+    /// The items outside comments, with their sites.
+    pub(crate) fn live_items(&self) -> impl Iterator<Item = (&Item<'_>, &Site)> {
+        self.items
+            .iter()
+            .zip(self.sites)
+            .filter(|(_, site)| !site.in_comment)
+    }
+
+    /// A finding at `span` in this file.
+    pub(crate) fn finding(
+        &self,
+        code: Code,
+        span: crate::span::Span,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic::new(code, self.path.to_owned(), span, message)
+    }
+}
+
+/// Lints one file: every rule, then inline suppressions and `[[lint.ignore]]` entries.
+/// Findings come sorted by position, then code.
+///
+/// When the file type's reader rejects the file, every item counts as outside comments
+/// and as a whole value (so KV102 and KV202 stay silent) and KV101 sees the pairs read
+/// before the problem; the caller reports the syntax problem itself if it wants to.
+pub fn check_file(
+    path: &Path,
+    text: &str,
+    file_type: FileType,
+    options: &LintOptions,
+) -> Vec<Diagnostic> {
+    let items = scan::scan(text);
+    let sites = filetype::sites(file_type, text, &items).unwrap_or_else(|_| {
+        vec![
+            Site {
+                in_comment: false,
+                whole_value: true
+            };
+            items.len()
+        ]
+    });
+    let context = Context {
+        path,
+        text,
+        file_type,
+        items: &items,
+        sites: &sites,
+        options,
+    };
+    let mut findings = run_rules(&context);
+
+    findings.retain(|d| {
+        !options.ignores.is_ignored(path, d.code) && !suppress::is_suppressed(text, file_type, d)
+    });
+    findings.sort_by_key(|d| (d.span.offset, d.code));
+    findings
+}
+
+fn run_rules(context: &Context<'_>) -> Vec<Diagnostic> {
+    let mut findings = kv00x_placeholder::check(context);
+    findings.extend(kv101_plaintext::check(context));
+    findings.extend(kv102_comment::check(context));
+    findings.extend(kv201_version_pin::check(context));
+    findings.extend(kv202_embedded::check(context));
+    findings.extend(kv301_allow_list::check(context));
+    findings
+}
+
+/// The documentation of one rule, shown by `full` help lines and SARIF rule metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// The rule.
+    pub code: Code,
+    /// One sentence: what it finds.
+    pub summary: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// A line that triggers it.
+    pub example: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+/// The documentation of a rule.
+pub fn rule_doc(code: Code) -> &'static RuleDoc {
+    match code {
+        Code::Kv001 => &kv00x_placeholder::KV001,
+        Code::Kv002 => &kv00x_placeholder::KV002,
+        Code::Kv003 => &kv00x_placeholder::KV003,
+        Code::Kv004 => &kv00x_placeholder::KV004,
+        Code::Kv005 => &kv00x_placeholder::KV005,
+        Code::Kv101 => &kv101_plaintext::DOC,
+        Code::Kv102 => &kv102_comment::DOC,
+        Code::Kv201 => &kv201_version_pin::DOC,
+        Code::Kv202 => &kv202_embedded::DOC,
+        Code::Kv301 => &kv301_allow_list::DOC,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+#[cfg(test)]
+mod corpus_tests;

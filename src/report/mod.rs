@@ -1,0 +1,216 @@
+//! Reporters for lint findings: one per `--output-format`, each writing to a
+//! `dyn Write` it is given. Every format that shows source text masks the bytes of a
+//! KV101 finding as `****`, so no credential leaves the tool.
+
+mod concise;
+mod full;
+mod github;
+mod json;
+mod sarif;
+
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::Path;
+
+use crate::cli::LintFormat;
+use crate::diagnostic::{Code, Diagnostic, Severity};
+
+/// The findings of one file, with its text (for source lines and masking).
+#[derive(Clone, Copy, Debug)]
+pub struct FileFindings<'a> {
+    /// The file, as the findings name it.
+    pub path: &'a Path,
+    /// Its text, exactly as linted (the spans index into it).
+    pub text: &'a str,
+    /// Its findings, sorted by position (as [`crate::lint::check_file`] returns them).
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// Everything one lint run found.
+#[derive(Clone, Debug, Default)]
+pub struct Findings<'a> {
+    /// Files with their findings; files without findings may be left out.
+    pub files: Vec<FileFindings<'a>>,
+    /// How many files were linted, for the summary line.
+    pub files_checked: usize,
+}
+
+impl Findings<'_> {
+    /// Every finding with the text of its file, in file order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Diagnostic, &str)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (d, f.text)))
+    }
+
+    /// The counts for the summary line.
+    pub fn summary(&self) -> Summary {
+        let count = |severity| self.iter().filter(|(d, _)| d.severity == severity).count();
+        Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            files: self.files_checked,
+        }
+    }
+}
+
+/// The counts of a run: "2 errors, 1 warning in 16 files".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Findings with severity error.
+    pub errors: usize,
+    /// Findings with severity warning.
+    pub warnings: usize,
+    /// Files linted.
+    pub files: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        write!(
+            f,
+            "{}, {} in {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+            plural(self.files, "file")
+        )
+    }
+}
+
+/// Writes findings in one format.
+pub trait Reporter {
+    /// Writes every finding.
+    fn report(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()>;
+
+    /// Writes the summary line, for the formats that have one (`full`, `concise`); the
+    /// caller picks the stream (stderr, say, so that stdout stays machine-readable).
+    fn summary(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let _ = (findings, out);
+        Ok(())
+    }
+}
+
+/// The reporter for `--output-format`; `color` only matters to `full`.
+pub fn reporter(format: LintFormat, color: bool) -> Box<dyn Reporter> {
+    match format {
+        LintFormat::Full => Box::new(full::Full { color }),
+        LintFormat::Concise => Box::new(concise::Concise),
+        LintFormat::Json => Box::new(json::Json),
+        LintFormat::Sarif => Box::new(sarif::Sarif),
+        LintFormat::Github => Box::new(github::Github),
+    }
+}
+
+/// The text that stands for a masked credential.
+pub const MASK: &str = "****";
+
+/// One source line with every KV101 span of its file replaced by [`MASK`].
+pub(crate) struct MaskedLine {
+    /// The line's byte range in the file, without its line break.
+    pub(crate) range: Range<usize>,
+    /// The line as shown.
+    pub(crate) text: String,
+    /// The masked ranges, relative to the line start, in order.
+    cuts: Vec<Range<usize>>,
+}
+
+impl MaskedLine {
+    /// The line holding `offset` in `text`, masked by the KV101 findings in `diagnostics`.
+    pub(crate) fn new(text: &str, offset: usize, diagnostics: &[Diagnostic]) -> Self {
+        let range = line_range(text, offset);
+        let cuts: Vec<Range<usize>> = masked_ranges(diagnostics)
+            .filter_map(|r| {
+                let (start, end) = (r.start.max(range.start), r.end.min(range.end));
+                (start < end).then(|| start - range.start..end - range.start)
+            })
+            .collect();
+        let line = &text[range.clone()];
+        let mut shown = String::with_capacity(line.len());
+        let mut at = 0;
+        for cut in &cuts {
+            shown.push_str(&line[at..cut.start]);
+            shown.push_str(MASK);
+            at = cut.end;
+        }
+        shown.push_str(&line[at..]);
+        Self {
+            range,
+            text: shown,
+            cuts,
+        }
+    }
+
+    /// Where the byte at `offset` (relative to the line start) lands in the shown line.
+    /// An offset inside a masked range lands on the mask's start.
+    pub(crate) fn map(&self, offset: usize) -> usize {
+        let (mut added, mut removed) = (0, 0);
+        for cut in &self.cuts {
+            if offset < cut.start {
+                break;
+            }
+            if offset < cut.end {
+                return cut.start + added - removed;
+            }
+            added += MASK.len();
+            removed += cut.len();
+        }
+        offset + added - removed
+    }
+
+    /// The shown range of a span that starts on this line (clipped to the line).
+    pub(crate) fn map_span(&self, span: Range<usize>) -> Range<usize> {
+        let start = span.start - self.range.start;
+        let end = span.end.min(self.range.end).max(span.start) - self.range.start;
+        let inside = self
+            .cuts
+            .iter()
+            .find(|c| c.start <= start && end <= c.end && start < c.end);
+        match inside {
+            Some(cut) => self.map(cut.start)..self.map(cut.start) + MASK.len(),
+            None => self.map(start)..self.map(end),
+        }
+    }
+}
+
+/// The credential spans to mask: every KV101 finding's.
+fn masked_ranges(diagnostics: &[Diagnostic]) -> impl Iterator<Item = Range<usize>> + '_ {
+    diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Kv101)
+        .map(|d| d.span.range())
+}
+
+/// The byte range of the line holding `offset`, without `\n` or `\r\n`.
+pub(crate) fn line_range(text: &str, offset: usize) -> Range<usize> {
+    let start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
+    let end = if end > start && text.as_bytes()[end - 1] == b'\r' && end != text.len() {
+        end - 1
+    } else {
+        end
+    };
+    start..end.max(start)
+}
+
+/// The 1-based line and column just past the end of `d`'s span (exclusive end).
+pub(crate) fn end_position(text: &str, d: &Diagnostic) -> (u32, u32) {
+    let covered = &text[d.span.range()];
+    let count = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    match covered.rfind('\n') {
+        Some(last) => {
+            let lines = u32::try_from(covered.matches('\n').count()).unwrap_or(u32::MAX);
+            (d.span.line + lines, 1 + count(&covered[last + 1..]))
+        }
+        None => (d.span.line, d.span.column + count(covered)),
+    }
+}
+
+/// A path as `/`-separated text, for machine formats.
+pub(crate) fn portable_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;
