@@ -176,10 +176,8 @@ impl Config {
 
     /// Loads and checks one file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Unreadable { path: path.to_owned(), source })?;
         Self::parse(&text, path)
     }
 
@@ -190,13 +188,11 @@ impl Config {
             source: Box::new(source),
         })?;
         config.path = Some(path.to_owned());
-        config
-            .validate()
-            .map_err(|(key, problem)| ConfigError::InvalidValue {
-                path: path.to_owned(),
-                key,
-                problem,
-            })?;
+        config.validate().map_err(|(key, problem)| ConfigError::InvalidValue {
+            path: path.to_owned(),
+            key,
+            problem,
+        })?;
         Ok(config)
     }
 
@@ -226,12 +222,8 @@ impl Config {
                 .map_err(|problem| (format!("vaults.urls.{vault}"), problem))?;
         }
         for (vault, scope) in &self.databricks.scopes {
-            names::check_scope(scope).map_err(|p| {
-                (
-                    format!("databricks.scopes.{vault}"),
-                    format!("`{scope}`: {p}"),
-                )
-            })?;
+            names::check_scope(scope)
+                .map_err(|p| (format!("databricks.scopes.{vault}"), format!("`{scope}`: {p}")))?;
         }
         self.validate_globs()?;
         self.validate_ignores()
@@ -239,24 +231,12 @@ impl Config {
 
     fn validate_globs(&self) -> Result<(), (String, String)> {
         let files = &self.files;
-        let globs = files
-            .include
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (format!("files.include[{i}]"), g));
+        let globs =
+            files.include.iter().enumerate().map(|(i, g)| (format!("files.include[{i}]"), g));
         let globs = globs.chain(
-            files
-                .exclude
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (format!("files.exclude[{i}]"), g)),
+            files.exclude.iter().enumerate().map(|(i, g)| (format!("files.exclude[{i}]"), g)),
         );
-        let globs = globs.chain(
-            files
-                .types
-                .keys()
-                .map(|g| (format!("files.types.\"{g}\""), g)),
-        );
+        let globs = globs.chain(files.types.keys().map(|g| (format!("files.types.\"{g}\""), g)));
         for (key, glob) in globs {
             globset::Glob::new(glob).map_err(|e| (key, e.kind().to_string()))?;
         }
@@ -293,16 +273,10 @@ fn check_vault_url(url: &str, cloud: Cloud) -> Result<(), String> {
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
     let domains = vault_domains(cloud);
-    if domains.iter().any(|d| {
-        host.strip_suffix(d)
-            .is_some_and(|h| h.ends_with('.') && h.len() > 1)
-    }) && !authority.contains('@')
+    if domains.iter().any(|d| host.strip_suffix(d).is_some_and(|h| h.ends_with('.') && h.len() > 1))
+        && !authority.contains('@')
     {
         return Ok(());
     }

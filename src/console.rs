@@ -119,6 +119,13 @@ impl Console {
         let _ = writeln!(self.out, ": {message}");
     }
 
+    /// A plain line, such as a summary; hidden by `-q`.
+    pub fn note(&mut self, message: impl Display) {
+        if !self.quiet {
+            let _ = writeln!(self.out, "{message}");
+        }
+    }
+
     /// A suggestion line under the previous message.
     pub fn help(&mut self, message: impl Display) {
         let _ = writeln!(self.out, "  = help: {message}");

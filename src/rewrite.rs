@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
-use crate::filetype::{FileType, Site, apply};
+use crate::filetype::{FileTypes, Site, apply};
 use crate::output::{Stage, check_destination};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
@@ -34,8 +34,8 @@ pub struct Job {
     pub inputs: Vec<Input>,
     /// Where results go.
     pub target: Target,
-    /// `--file-type`.
-    pub file_type: Option<FileType>,
+    /// How each file's type is chosen.
+    pub types: FileTypes,
     /// `--stdin-filename`.
     pub stdin_name: Option<PathBuf>,
     /// `--dry-run`.
@@ -121,7 +121,7 @@ fn read(
     if let Some(document) = stdin.as_ref().filter(|_| input.is_stdin) {
         return Some(document.clone());
     }
-    match Document::read(input, job.file_type, job.stdin_name.as_deref()) {
+    match Document::read(input, job.types.for_path(&input.relative), job.stdin_name.as_deref()) {
         Ok(document) => {
             if input.is_stdin {
                 *stdin = Some(document.clone());

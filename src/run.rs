@@ -7,18 +7,21 @@ use std::path::Path;
 use clap::CommandFactory as _;
 
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, DatabricksArgs, InputArgs, OutputArgs, RefsArgs,
-    RefsFormat, RenderArgs, Syntax, VaultArgs,
+    CheckArgs, Cli, ColorChoice, Command, DatabricksArgs, InputArgs, LintArgs, OutputArgs,
+    RefsArgs, RefsFormat, RenderArgs, Syntax, VaultArgs,
 };
+use crate::config::{Config, ConfigError};
 use crate::console::{Console, Exit};
 use crate::databricks::References;
 use crate::document::Document;
-use crate::filetype::FileType;
+use crate::filetype::FileTypes;
+use crate::lint::LintOptions;
 use crate::refs::Inventory;
 use crate::render::Secrets;
+use crate::report::{self, FileFindings, Findings};
 use crate::rewrite::{self, Job, Target, error_chain};
 use crate::vault::file::FileSource;
-use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource};
+use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
 use crate::vault::{Lookup, SecretSource};
 use crate::walk::{self, Filter, Input, Skipped};
 
@@ -33,19 +36,46 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
         }
     };
     let mut console = Console::new(stderr, color, cli.global.quiet);
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "guzzle-kv", stdout);
+        return 0;
+    }
+    let Some(config) = config(cli.global.config.as_deref(), &mut console) else {
+        return console.exit.code();
+    };
     match cli.command {
-        Command::Render(args) => render(&args, stdout, &mut console),
-        Command::Databricks(args) => databricks(&args, stdout, &mut console),
-        Command::Refs(args) => refs(&args, stdout, &mut console),
-        Command::Check(args) => check(&args, stdout, &mut console),
-        Command::Lint(_) => {
-            console.error(Exit::Input, "this command is not available in this build");
-        }
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "guzzle-kv", stdout);
-        }
+        Command::Render(args) => render(&args, &config, stdout, &mut console),
+        Command::Databricks(args) => databricks(&args, &config, stdout, &mut console),
+        Command::Lint(args) => lint(&args, &config, stdout, &mut console),
+        Command::Refs(args) => refs(&args, &config, stdout, &mut console),
+        Command::Check(args) => check(&args, &config, stdout, &mut console),
+        Command::Completions { .. } => {}
     }
     console.exit.code()
+}
+
+/// The configuration file: `--config`, else `guzzle-kv.toml` in the working folder or an
+/// ancestor, else the defaults.
+fn config(path: Option<&Path>, console: &mut Console) -> Option<Config> {
+    let loaded = match path {
+        Some(path) => Config::load(path).map(Some),
+        None => std::env::current_dir()
+            .map_err(|e| ConfigError::Unreadable { path: ".".into(), source: e })
+            .and_then(|cwd| Config::discover(&cwd)),
+    };
+    match loaded {
+        Ok(config) => {
+            let config = config.unwrap_or_default();
+            if let Some(path) = &config.path {
+                tracing::debug!(path = %path.display(), "configuration file");
+            }
+            Some(config)
+        }
+        Err(error) => {
+            console.error(Exit::Input, error_chain(&error));
+            None
+        }
+    }
 }
 
 /// Logs go to stderr. Only guzzle-kv's own targets are ever enabled: dependency logs (HTTP,
@@ -67,8 +97,15 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 /// Lists the inputs, reporting what the walk passed over at `-v`.
-fn inputs(args: &InputArgs, skip_dir: Option<&Path>, console: &mut Console) -> Option<Vec<Input>> {
-    let mut filter = match Filter::new(&args.include, &args.exclude) {
+fn inputs(
+    args: &InputArgs,
+    config: &Config,
+    skip_dir: Option<&Path>,
+    console: &mut Console,
+) -> Option<Vec<Input>> {
+    let include: Vec<String> = config.files.include.iter().chain(&args.include).cloned().collect();
+    let exclude: Vec<String> = config.files.exclude.iter().chain(&args.exclude).cloned().collect();
+    let mut filter = match Filter::new(&include, &exclude) {
         Ok(filter) => filter,
         Err(error) => {
             console.error(Exit::Input, error_chain(&error));
@@ -134,8 +171,25 @@ fn same_file(a: &Path, b: &Path) -> bool {
     matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
-fn job(args: &InputArgs, output: &OutputArgs, console: &mut Console) -> Option<Job> {
-    let inputs = inputs(args, output.out.as_deref(), console)?;
+/// How file types are chosen, from `--file-type` and `[files.types]`.
+fn file_types(args: &InputArgs, config: &Config, console: &mut Console) -> Option<FileTypes> {
+    match FileTypes::new(args.file_type, &config.files.types) {
+        Ok(types) => Some(types),
+        Err(error) => {
+            console.error(Exit::Input, format!("invalid glob in `[files.types]`: {error}"));
+            None
+        }
+    }
+}
+
+fn job(
+    args: &InputArgs,
+    output: &OutputArgs,
+    config: &Config,
+    console: &mut Console,
+) -> Option<Job> {
+    let types = file_types(args, config, console)?;
+    let inputs = inputs(args, config, output.out.as_deref(), console)?;
     let target = match target(args, output, &inputs) {
         Ok(target) => target,
         Err(message) => {
@@ -146,21 +200,19 @@ fn job(args: &InputArgs, output: &OutputArgs, console: &mut Console) -> Option<J
     Some(Job {
         inputs,
         target,
-        file_type: args.file_type.map(FileType::from_arg),
+        types,
         stdin_name: args.stdin_filename.clone(),
         dry_run: output.dry_run,
         strict: output.strict,
     })
 }
 
-fn render(args: &RenderArgs, stdout: &mut dyn Write, console: &mut Console) {
-    let Some(job) = job(&args.input, &args.output, console) else {
-        return;
-    };
+fn render(args: &RenderArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(job) = job(&args.input, &args.output, config, console) else { return };
     let source: Box<dyn SecretSource> = match &args.vault.secrets_file {
         Some(path) => match FileSource::load(path) {
             Ok(source) => {
-                tracing::debug!(path = %path.display(), secrets = source.len(), "secrets file loaded");
+                tracing::debug!(path = %path.display(), secrets = source.len(), "secrets file");
                 Box::new(source)
             }
             Err(error) => {
@@ -168,40 +220,60 @@ fn render(args: &RenderArgs, stdout: &mut dyn Write, console: &mut Console) {
                 return;
             }
         },
-        None => match key_vault(&args.vault, console) {
+        None => match key_vault(&args.vault, config, console) {
             Some(source) => Box::new(source),
             None => return,
         },
     };
-    let mut secrets = Secrets::new(source.as_ref(), args.vault.allow_vault.clone());
+    let mut secrets = Secrets::new(source.as_ref(), allowed_vaults(&args.vault, config));
     rewrite::run(&job, &mut secrets, console, stdout);
 }
 
-fn databricks(args: &DatabricksArgs, stdout: &mut dyn Write, console: &mut Console) {
-    let Some(job) = job(&args.input, &args.output, console) else {
-        return;
-    };
-    let mappings: Result<Vec<_>, _> =
+/// The vault allow-list: the config file's, plus `--allow-vault`.
+fn allowed_vaults(args: &VaultArgs, config: &Config) -> Vec<String> {
+    config.vaults.allow.iter().chain(&args.allow_vault).cloned().collect()
+}
+
+fn databricks(
+    args: &DatabricksArgs,
+    config: &Config,
+    stdout: &mut dyn Write,
+    console: &mut Console,
+) {
+    let Some(job) = job(&args.input, &args.output, config, console) else { return };
+    let from_flags: Result<Vec<_>, _> =
         args.scope.iter().map(|m| References::parse_mapping(m)).collect();
-    let references =
-        mappings.and_then(|m| References::new(args.syntax.unwrap_or(Syntax::Guzzle), m));
+    let syntax = args.syntax.or(config.databricks.syntax).unwrap_or(Syntax::Guzzle);
+    let references = from_flags.and_then(|flags| {
+        // Flags come last, so they override the config file for the same vault.
+        let scopes = config.databricks.scopes.clone().into_iter().chain(flags);
+        References::new(syntax, scopes)
+    });
     match references {
         Ok(mut references) => rewrite::run(&job, &mut references, console, stdout),
         Err(error) => console.error(Exit::Input, error),
     }
 }
 
-/// The Key Vault source for `render` and `check`.
-fn key_vault(args: &VaultArgs, console: &mut Console) -> Option<KeyVaultSource> {
-    let mut options = match KeyVaultOptions::from_args(args) {
-        Ok(options) => options,
-        Err(error) => {
-            console.error(Exit::from_code(error.exit_code()), error_chain(&error));
-            return None;
+/// The Key Vault source for `render` and `check`: flags and environment first, then the
+/// config file's cloud, vault URLs and allow-list.
+fn key_vault(args: &VaultArgs, config: &Config, console: &mut Console) -> Option<KeyVaultSource> {
+    let options = KeyVaultOptions::from_args(args).and_then(|mut options| {
+        if args.cloud.is_none() {
+            if let Some(cloud) = config.vaults.cloud {
+                options.cloud = cloud;
+            }
         }
-    };
-    options.progress &= !console.is_quiet();
-    match KeyVaultSource::new(&options) {
+        for (vault, url) in &config.vaults.urls {
+            options
+                .vault_urls
+                .push(VaultUrl::parse_arg(&format!("{vault}={url}"), UrlOrigin::ConfigFile)?);
+        }
+        options.allow_vaults = allowed_vaults(args, config);
+        options.progress &= !console.is_quiet();
+        Ok(options)
+    });
+    match options.and_then(|options| KeyVaultSource::new(&options)) {
         Ok(source) => Some(source),
         Err(error) => {
             console.error(Exit::from_code(error.exit_code()), error_chain(&error));
@@ -210,31 +282,80 @@ fn key_vault(args: &VaultArgs, console: &mut Console) -> Option<KeyVaultSource> 
     }
 }
 
-/// Reads every input and collects the secrets they reference.
-fn inventory(args: &InputArgs, console: &mut Console) -> Option<Inventory> {
-    let inputs = inputs(args, None, console)?;
-    let file_type = args.file_type.map(FileType::from_arg);
-    let documents: Vec<Document> = inputs
-        .iter()
-        .filter_map(|input| {
-            match Document::read(input, file_type, args.stdin_filename.as_deref()) {
-                Ok(document) => Some(document),
-                Err(error) => {
-                    console.error(Exit::Input, error_chain(&error));
-                    None
+/// Reads every input, reporting those that cannot be read.
+fn documents(args: &InputArgs, config: &Config, console: &mut Console) -> Option<Vec<Document>> {
+    let types = file_types(args, config, console)?;
+    let inputs = inputs(args, config, None, console)?;
+    let stdin_name = args.stdin_filename.as_deref();
+    Some(
+        inputs
+            .iter()
+            .filter_map(|input| {
+                match Document::read(input, types.for_path(&input.relative), stdin_name) {
+                    Ok(document) => Some(document),
+                    Err(error) => {
+                        console.error(Exit::Input, error_chain(&error));
+                        None
+                    }
                 }
-            }
-        })
-        .collect();
-    Some(Inventory::collect(&documents, console))
+            })
+            .collect(),
+    )
 }
 
-fn check(args: &CheckArgs, stdout: &mut dyn Write, console: &mut Console) {
-    let Some(inventory) = inventory(&args.input, console) else { return };
+fn lint(args: &LintArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(documents) = documents(&args.input, config, console) else { return };
+    let options = LintOptions::new(args, config);
+    let mut linted = Vec::new();
+    for document in &documents {
+        let Some(text) = document.text() else {
+            if !document.is_binary() && document.has_opaque_placeholder() {
+                console.error(
+                    Exit::Input,
+                    format!(
+                        "`{}` is not valid UTF-8 and holds placeholders",
+                        document.path().display()
+                    ),
+                );
+            }
+            continue;
+        };
+        let diagnostics =
+            crate::lint::check_file(document.path(), text, document.file_type, &options);
+        if !diagnostics.is_empty() {
+            linted.push((document, text, diagnostics));
+        }
+    }
+    let findings = Findings {
+        files: linted
+            .iter()
+            .map(|(document, text, diagnostics)| FileFindings {
+                path: document.path(),
+                text,
+                diagnostics,
+            })
+            .collect(),
+        files_checked: documents.len(),
+    };
+    let reporter = report::reporter(args.output_format, console.color());
+    report_write(reporter.report(&findings, stdout).and_then(|()| stdout.flush()), console);
+    let mut summary = Vec::new();
+    let _ = reporter.summary(&findings, &mut summary);
+    if !summary.is_empty() && !console.is_quiet() {
+        console.note(String::from_utf8_lossy(&summary).trim_end());
+    }
+    if findings.summary().errors > 0 {
+        console.exit = console.exit.max(Exit::Findings);
+    }
+}
+
+fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(documents) = documents(&args.input, config, console) else { return };
+    let inventory = Inventory::collect(&documents, console);
     if console.exit != Exit::Success {
         return;
     }
-    let Some(source) = key_vault(&args.vault, console) else { return };
+    let Some(source) = key_vault(&args.vault, config, console) else { return };
     let lookups: Vec<Lookup> = inventory
         .entries
         .iter()
@@ -254,8 +375,9 @@ fn report_write(written: std::io::Result<()>, console: &mut Console) {
     }
 }
 
-fn refs(args: &RefsArgs, stdout: &mut dyn Write, console: &mut Console) {
-    let Some(inventory) = inventory(&args.input, console) else { return };
+fn refs(args: &RefsArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {
+    let Some(documents) = documents(&args.input, config, console) else { return };
+    let inventory = Inventory::collect(&documents, console);
     let written = match args.output_format {
         RefsFormat::Text => inventory.write_text(stdout),
         RefsFormat::Json => inventory.write_json(stdout),

@@ -177,7 +177,9 @@ fn walk_dir(
         if filter.is_excluded(&relative) || !filter.is_included(&relative) {
             continue;
         }
-        inputs.push(Input { path: entry.path().to_owned(), relative, is_stdin: false });
+        // Walking `.` shows `a/b.yml`, not `./a/b.yml`.
+        let path = if root == Path::new(".") { relative.clone() } else { entry.path().to_owned() };
+        inputs.push(Input { path, relative, is_stdin: false });
     }
     Ok(())
 }

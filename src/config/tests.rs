@@ -50,10 +50,7 @@ fn every_key() {
     let config = parse(FULL).unwrap();
     assert_eq!(config.vaults.allow, ["kv-guzzle-prod", "KV-Guzzle-Dev"]);
     assert_eq!(config.vaults.cloud, Some(Cloud::Public));
-    assert_eq!(
-        config.vaults.urls["kv-guzzle-prod"],
-        "https://kv-guzzle-prod.vaultcore.azure.net/"
-    );
+    assert_eq!(config.vaults.urls["kv-guzzle-prod"], "https://kv-guzzle-prod.vaultcore.azure.net/");
     assert_eq!(config.databricks.syntax, Some(Syntax::Spark));
     assert_eq!(config.databricks.scopes["kv-guzzle-prod"], "guzzle-prod");
     assert_eq!(config.files.include, ["conf/**"]);
@@ -81,18 +78,12 @@ fn empty_file_is_the_default() {
 #[test]
 fn unknown_keys_name_the_key_and_the_file() {
     let shown = error("[vaults]\nalow = [\"kv-app\"]\n");
-    assert!(
-        shown.starts_with("invalid configuration file `/repo/guzzle-kv.toml`"),
-        "{shown}"
-    );
+    assert!(shown.starts_with("invalid configuration file `/repo/guzzle-kv.toml`"), "{shown}");
     assert!(shown.contains("unknown field `alow`"), "{shown}");
     assert!(shown.contains("line 2"), "{shown}");
 
     let shown = error("[lint]\ncredential_names = []\n");
-    assert!(
-        shown.contains("unknown field `credential_names`"),
-        "{shown}"
-    );
+    assert!(shown.contains("unknown field `credential_names`"), "{shown}");
     let shown = error("[colour]\n");
     assert!(shown.contains("unknown field `colour`"), "{shown}");
 }
@@ -143,24 +134,14 @@ fn discovered_in_an_ancestor() {
         Config::discover(&nested).unwrap().is_none()
             || dir.path().ancestors().any(|a| a.join(FILE_NAME).is_file())
     );
-    std::fs::write(
-        dir.path().join(FILE_NAME),
-        "[vaults]\nallow = [\"kv-app\"]\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(FILE_NAME), "[vaults]\nallow = [\"kv-app\"]\n").unwrap();
     let config = Config::discover(&nested).unwrap().unwrap();
-    assert_eq!(
-        config.path.as_deref(),
-        Some(dir.path().join(FILE_NAME).as_path())
-    );
+    assert_eq!(config.path.as_deref(), Some(dir.path().join(FILE_NAME).as_path()));
     assert_eq!(config.vaults.allow, ["kv-app"]);
 }
 
 #[test]
 fn unreadable_file_names_it() {
     let error = Config::load(Path::new("/nonexistent/guzzle-kv.toml")).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "cannot read `/nonexistent/guzzle-kv.toml`"
-    );
+    assert_eq!(error.to_string(), "cannot read `/nonexistent/guzzle-kv.toml`");
 }

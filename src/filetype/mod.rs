@@ -297,3 +297,34 @@ fn json_escape(value: &str) -> String {
     }
     out
 }
+
+/// How each file's type is chosen: `--file-type` for every file, else the first
+/// `[files.types]` glob of the config file that matches, else the file name.
+#[derive(Clone, Debug, Default)]
+pub struct FileTypes {
+    forced: Option<FileType>,
+    globs: Vec<(globset::GlobMatcher, FileType)>,
+}
+
+impl FileTypes {
+    /// From `--file-type` and the config file's `[files.types]`.
+    pub fn new(
+        forced: Option<FileTypeArg>,
+        globs: &std::collections::BTreeMap<String, FileTypeArg>,
+    ) -> Result<Self, globset::Error> {
+        let globs = globs
+            .iter()
+            .map(|(glob, arg)| {
+                Ok((globset::Glob::new(glob)?.compile_matcher(), FileType::from_arg(*arg)))
+            })
+            .collect::<Result<_, globset::Error>>()?;
+        Ok(Self { forced: forced.map(FileType::from_arg), globs })
+    }
+
+    /// The type chosen for a file at `relative` (below its walked folder), if not its name's.
+    pub fn for_path(&self, relative: &Path) -> Option<FileType> {
+        self.forced.or_else(|| {
+            self.globs.iter().find(|(glob, _)| glob.is_match(relative)).map(|(_, t)| *t)
+        })
+    }
+}

@@ -13,11 +13,7 @@ fn corpus() -> Option<PathBuf> {
     if root.is_dir() {
         return Some(root);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "corpus missing at {}",
-        root.display()
-    );
+    assert!(std::env::var_os("CI").is_none(), "corpus missing at {}", root.display());
     eprintln!("SKIPPED: corpus not found at {}", root.display());
     None
 }
@@ -34,22 +30,10 @@ fn lint_tree(root: &Path, dir: &str) -> Vec<String> {
     let mut found = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("corpus files are UTF-8");
-        let relative = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let diagnostics = check_file(
-            &file,
-            &text,
-            FileType::detect(&file),
-            &LintOptions::default(),
-        );
-        found.extend(
-            diagnostics
-                .iter()
-                .map(|d| format!("{relative}:{}", shown(d))),
-        );
+        let relative = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let diagnostics =
+            check_file(&file, &text, FileType::detect(&file), &LintOptions::default());
+        found.extend(diagnostics.iter().map(|d| format!("{relative}:{}", shown(d))));
     }
     found
 }
@@ -61,10 +45,8 @@ const MISTAKES_MALFORMED: &str = "mistakes/ph_jdbc_postgres_crm_malformed.yml";
 fn mistakes_yield_their_errors_at_exact_positions() {
     let Some(root) = corpus() else { return };
     let found = lint_tree(&root, "mistakes");
-    let at: Vec<String> = found
-        .iter()
-        .map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" "))
-        .collect();
+    let at: Vec<String> =
+        found.iter().map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
     let expected: Vec<String> = [
         (MISTAKES_BAD_NAMES, "10:19 KV002"),
         (MISTAKES_BAD_NAMES, "11:16 KV002"),
@@ -116,11 +98,7 @@ fn the_password_is_in_no_message() {
     let text = std::fs::read_to_string(&file).unwrap();
     let found = check_file(&file, &text, FileType::Yaml, &LintOptions::default());
     assert_eq!(&text[found[0].span.range()], "Uat-Snowfl4ke!2024");
-    assert!(
-        found
-            .iter()
-            .all(|d| !format!("{d:?}").contains("Snowfl4ke"))
-    );
+    assert!(found.iter().all(|d| !format!("{d:?}").contains("Snowfl4ke")));
 }
 
 #[test]
@@ -128,10 +106,7 @@ fn databricks_target_adds_the_version_pin() {
     let Some(root) = corpus() else { return };
     let file = root.join(MISTAKES_MALFORMED);
     let text = std::fs::read_to_string(&file).unwrap();
-    let options = LintOptions {
-        target: crate::cli::Target::Databricks,
-        ..LintOptions::default()
-    };
+    let options = LintOptions { target: crate::cli::Target::Databricks, ..LintOptions::default() };
     let pins: Vec<String> = check_file(&file, &text, FileType::Yaml, &options)
         .iter()
         .filter(|d| d.code == crate::diagnostic::Code::Kv201)

@@ -35,20 +35,13 @@ pub const CREDENTIAL_NAMES: &[&str] = &[
 
 /// Words and pairs that name a connection string: such a value is checked for the
 /// credentials inside it (`Password=`, `AccountKey=` ...), not flagged as a whole.
-pub const CONNECTION_STRING_NAMES: &[&str] = &[
-    "connection string",
-    "connectionstring",
-    "conn string",
-    "connstr",
-];
+pub const CONNECTION_STRING_NAMES: &[&str] =
+    &["connection string", "connectionstring", "conn string", "connstr"];
 
 /// Hadoop-style property prefixes that carry a credential in the middle of the key, such
 /// as `fs.azure.account.key.ACCOUNT.dfs.core.windows.net`.
-const CREDENTIAL_PREFIXES: &[&str] = &[
-    "fs.azure.account.key.",
-    "fs.azure.sas.",
-    "fs.azure.account.oauth2.client.secret.",
-];
+const CREDENTIAL_PREFIXES: &[&str] =
+    &["fs.azure.account.key.", "fs.azure.sas.", "fs.azure.account.oauth2.client.secret."];
 
 /// What a key name says about its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,10 +69,7 @@ impl CredentialNames {
         let mut credential: Vec<Vec<String>> = CREDENTIAL_NAMES.iter().map(|n| parse(n)).collect();
         credential.extend(extra.iter().map(|n| parse(n)).filter(|w| !w.is_empty()));
         let connection = CONNECTION_STRING_NAMES.iter().map(|n| parse(n)).collect();
-        Self {
-            credential,
-            connection,
-        }
+        Self { credential, connection }
     }
 
     /// Classifies a key.
@@ -90,10 +80,7 @@ impl CredentialNames {
             return KeyClass::Credential;
         }
         let mut words = words(key);
-        while words
-            .last()
-            .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
-        {
+        while words.last().is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit())) {
             words.pop();
         }
         if ends_with_any(&words, &self.connection) {
@@ -180,9 +167,7 @@ mod tests {
         assert_eq!(words("oauth2Token"), ["oauth", "2", "token"]);
         assert_eq!(words("@1password/x"), ["1", "password", "x"]);
         assert_eq!(
-            words("spark.hadoop.javax.jdo.option.ConnectionPassword")
-                .last()
-                .unwrap(),
+            words("spark.hadoop.javax.jdo.option.ConnectionPassword").last().unwrap(),
             "password"
         );
     }

@@ -38,10 +38,7 @@ pub(crate) fn find(text: &str, range: Range<usize>, names: &CredentialNames) -> 
             regex
                 .captures_iter(value)
                 .filter_map(|c| c.get(1))
-                .map(|m| Embedded {
-                    what: what.to_owned(),
-                    range: m.range(),
-                }),
+                .map(|m| Embedded { what: what.to_owned(), range: m.range() }),
         );
     }
     for embedded in &mut found {
@@ -58,27 +55,18 @@ fn parameters(value: &str, names: &CredentialNames) -> Vec<Embedded> {
     let mut start = 0;
     while start < value.len() {
         let rest = &value[start..];
-        let Some(eq) = rest
-            .find(['=', ';', '&', '?'])
-            .filter(|&at| rest.as_bytes()[at] == b'=')
+        let Some(eq) = rest.find(['=', ';', '&', '?']).filter(|&at| rest.as_bytes()[at] == b'=')
         else {
             start += rest.find([';', '&', '?']).map_or(rest.len(), |at| at + 1);
             continue;
         };
-        let name = rest[..eq]
-            .split_whitespace()
-            .last()
-            .unwrap_or("")
-            .trim_start_matches('-');
+        let name = rest[..eq].split_whitespace().last().unwrap_or("").trim_start_matches('-');
         let literal = literal_range(rest, eq + 1);
         let is_credential =
             name.eq_ignore_ascii_case("sig") || names.classify(name) == KeyClass::Credential;
         if is_credential && !literal.is_empty() {
             let range = start + literal.start..start + literal.end;
-            found.push(Embedded {
-                what: format!("{name}="),
-                range,
-            });
+            found.push(Embedded { what: format!("{name}="), range });
         }
         start += literal.end + 1;
     }

@@ -23,10 +23,7 @@ impl IgnoreRule {
         } else {
             format!("**/{glob}")
         };
-        let matcher = GlobBuilder::new(&pattern)
-            .literal_separator(true)
-            .build()?
-            .compile_matcher();
+        let matcher = GlobBuilder::new(&pattern).literal_separator(true).build()?.compile_matcher();
         Ok(Self { matcher, codes })
     }
 
@@ -54,11 +51,8 @@ impl Ignores {
         if self.rules.is_empty() {
             return false;
         }
-        let relative = self
-            .base
-            .as_deref()
-            .and_then(|base| path.strip_prefix(base).ok())
-            .unwrap_or(path);
+        let relative =
+            self.base.as_deref().and_then(|base| path.strip_prefix(base).ok()).unwrap_or(path);
         let relative = relative.strip_prefix(".").unwrap_or(relative);
         self.rules.iter().any(|rule| rule.covers(relative, code))
     }

@@ -99,38 +99,16 @@ mod tests {
     fn br12_odd_content_is_malformed_at_exact_positions() {
         let text = "url = \"$<kv:kv-app/endpoint:http://localhost:8080>\"\na = \"$<kv:kv-app/>\"\n\
                     b = \"$<kv:kv-app/db-\npass>\"\nd = \"$<kv:kv-app/db-pass\"\n";
-        let found = run_rule(
-            check,
-            text,
-            FileType::Hocon,
-            &LintOptions::default(),
-            &[],
-            &[],
-        );
-        let positions: Vec<_> = found
-            .iter()
-            .map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" "))
-            .collect();
-        assert_eq!(
-            positions,
-            ["1:8 KV001", "2:6 KV001", "3:6 KV001", "5:6 KV001"]
-        );
+        let found = run_rule(check, text, FileType::Hocon, &LintOptions::default(), &[], &[]);
+        let positions: Vec<_> =
+            found.iter().map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
+        assert_eq!(positions, ["1:8 KV001", "2:6 KV001", "3:6 KV001", "5:6 KV001"]);
     }
 
     #[test]
     fn comments_and_escapes_give_nothing() {
         let text = "# $<kv:kv_app/x>\na: $$<kv:not/a-placeholder>\nb: ${kv:kv-app/x}\n";
-        let found = run_rule(
-            check,
-            text,
-            FileType::Yaml,
-            &LintOptions::default(),
-            &[1],
-            &[],
-        );
-        assert_eq!(
-            found,
-            ["3:4 KV005 `${kv:` looks like a placeholder but is not one"]
-        );
+        let found = run_rule(check, text, FileType::Yaml, &LintOptions::default(), &[1], &[]);
+        assert_eq!(found, ["3:4 KV005 `${kv:` looks like a placeholder but is not one"]);
     }
 }

@@ -72,9 +72,7 @@ pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(range, message)| {
             let span = index.span(range.start, range.len());
-            context
-                .finding(Code::Kv101, span, message)
-                .with_help(help(context.file_type))
+            context.finding(Code::Kv101, span, message).with_help(help(context.file_type))
         })
         .collect()
 }
@@ -99,10 +97,7 @@ fn check_pair(
         .map(|e| {
             (
                 e.range,
-                format!(
-                    "plaintext credential in `{key}`: `{}` holds a literal value",
-                    e.what
-                ),
+                format!("plaintext credential in `{key}`: `{}` holds a literal value", e.what),
             )
         })
         .collect()
@@ -112,13 +107,8 @@ fn check_pair(
 /// other scanned item (malformed placeholders and near misses get KV001-KV005 instead),
 /// a reference or parameter, or an obvious stand-in.
 fn is_exempt(context: &Context<'_>, range: &Range<usize>) -> bool {
-    let first = context
-        .items
-        .partition_point(|i| i.span.offset < range.start);
-    let holds_item = context
-        .items
-        .get(first)
-        .is_some_and(|i| i.span.offset < range.end);
+    let first = context.items.partition_point(|i| i.span.offset < range.start);
+    let holds_item = context.items.get(first).is_some_and(|i| i.span.offset < range.end);
     holds_item || is_not_secret(&context.text[range.clone()])
 }
 
@@ -142,14 +132,9 @@ pub(crate) fn is_not_secret(value: &str) -> bool {
 fn is_reference(value: &str) -> bool {
     let is_name =
         |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    ["${", "{{", "<<", "$(", "@{"]
-        .iter()
-        .any(|open| value.contains(open))
+    ["${", "{{", "<<", "$(", "@{"].iter().any(|open| value.contains(open))
         || value.strip_prefix('$').is_some_and(is_name)
-        || value
-            .strip_prefix('%')
-            .and_then(|v| v.strip_suffix('%'))
-            .is_some_and(is_name)
+        || value.strip_prefix('%').and_then(|v| v.strip_suffix('%')).is_some_and(is_name)
         || (value.starts_with('@') && value.contains("()"))
 }
 
@@ -157,14 +142,11 @@ fn is_reference(value: &str) -> bool {
 /// (`keyvault_name` + `secret`), a Databricks block (`scope` + `key`), or an ADF
 /// `AzureKeyVaultSecret` reference (`secretName`).
 fn names_a_secret(pairs: &Pairs, mapping: usize, text: &str) -> bool {
-    let keys: Vec<(String, &str)> = pairs
-        .siblings(mapping)
-        .map(|p| (normalized(&p.key), &text[p.value.clone()]))
-        .collect();
+    let keys: Vec<(String, &str)> =
+        pairs.siblings(mapping).map(|p| (normalized(&p.key), &text[p.value.clone()])).collect();
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
-    let is_kv_type = keys
-        .iter()
-        .any(|(k, v)| k == "type" && v.eq_ignore_ascii_case("AzureKeyVaultSecret"));
+    let is_kv_type =
+        keys.iter().any(|(k, v)| k == "type" && v.eq_ignore_ascii_case("AzureKeyVaultSecret"));
     has("keyvaultname") || (has("scope") && has("key")) || has("secretname") || is_kv_type
 }
 
@@ -174,11 +156,7 @@ fn effective_key(pairs: &Pairs, pair: &Pair, text: &str) -> String {
     if normalized(&pair.key) != "value" {
         return pair.key.clone();
     }
-    let sibling = |name: &str| {
-        pairs
-            .siblings(pair.mapping)
-            .find(|p| normalized(&p.key) == name)
-    };
+    let sibling = |name: &str| pairs.siblings(pair.mapping).find(|p| normalized(&p.key) == name);
     let secure =
         sibling("type").is_some_and(|t| text[t.value.clone()].eq_ignore_ascii_case("SecureString"));
     if secure {
@@ -193,10 +171,7 @@ fn effective_key(pairs: &Pairs, pair: &Pair, text: &str) -> String {
 }
 
 fn normalized(key: &str) -> String {
-    key.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// How to silence a finding that is not a secret, in the file type's terms.

@@ -28,9 +28,7 @@ pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
         })
         .map(|(item, _)| {
             let message = "placeholder inside a comment is never rendered".to_owned();
-            context
-                .finding(Code::Kv102, item.span, message)
-                .with_help(DOC.fix)
+            context.finding(Code::Kv102, item.span, message).with_help(DOC.fix)
         })
         .collect()
 }
@@ -45,14 +43,7 @@ mod tests {
     #[test]
     fn placeholders_in_comments_only() {
         let text = "a: $<kv:kv-app/x>\n# b: $<kv:kv-app/y>\n# c: $<kv:bad\n# $$<kv: ${kv:x/y}\n";
-        let found = run_rule(
-            check,
-            text,
-            FileType::Yaml,
-            &LintOptions::default(),
-            &[2, 3, 4],
-            &[],
-        );
+        let found = run_rule(check, text, FileType::Yaml, &LintOptions::default(), &[2, 3, 4], &[]);
         assert_eq!(
             found,
             [
@@ -74,9 +65,6 @@ mod tests {
         .iter()
         .map(super::super::test_support::shown)
         .collect();
-        assert_eq!(
-            found,
-            ["1:8 KV102 placeholder inside a comment is never rendered"]
-        );
+        assert_eq!(found, ["1:8 KV102 placeholder inside a comment is never rendered"]);
     }
 }

@@ -25,11 +25,7 @@ pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
         .filter_map(|(item, _)| {
             let version = item.placeholder()?.version?;
             let message = format!("version pin `{version}` cannot be used on Databricks");
-            Some(
-                context
-                    .finding(Code::Kv201, item.span, message)
-                    .with_help(DOC.fix),
-            )
+            Some(context.finding(Code::Kv201, item.span, message).with_help(DOC.fix))
         })
         .collect()
 }
@@ -46,10 +42,7 @@ mod tests {
 
     #[test]
     fn pins_on_databricks() {
-        let options = LintOptions {
-            target: Target::Databricks,
-            ..LintOptions::default()
-        };
+        let options = LintOptions { target: Target::Databricks, ..LintOptions::default() };
         let found = run_rule(check, TEXT, FileType::Yaml, &options, &[3], &[]);
         assert_eq!(
             found,
@@ -62,15 +55,7 @@ mod tests {
     #[test]
     fn pins_are_fine_on_the_vm() {
         assert!(
-            run_rule(
-                check,
-                TEXT,
-                FileType::Yaml,
-                &LintOptions::default(),
-                &[3],
-                &[]
-            )
-            .is_empty()
+            run_rule(check, TEXT, FileType::Yaml, &LintOptions::default(), &[3], &[]).is_empty()
         );
     }
 }

@@ -30,9 +30,7 @@ pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
             let message = "placeholder is part of a larger value; Databricks resolves \
                            `{{secrets/...}}` only as a whole value"
                 .to_owned();
-            context
-                .finding(Code::Kv202, item.span, message)
-                .with_help(DOC.fix)
+            context.finding(Code::Kv202, item.span, message).with_help(DOC.fix)
         })
         .collect()
 }
@@ -45,11 +43,7 @@ mod tests {
     use crate::filetype::FileType;
 
     fn spark() -> LintOptions {
-        LintOptions {
-            target: Target::Databricks,
-            syntax: Syntax::Spark,
-            ..LintOptions::default()
-        }
+        LintOptions { target: Target::Databricks, syntax: Syntax::Spark, ..LintOptions::default() }
     }
 
     const TEXT: &str = "a: \"$<kv:kv-app/x>\"\nb: \"pre $<kv:kv-app/y>\"\n";
@@ -63,15 +57,9 @@ mod tests {
 
     #[test]
     fn silent_for_guzzle_syntax_and_the_vm() {
-        let guzzle = LintOptions {
-            target: Target::Databricks,
-            ..LintOptions::default()
-        };
+        let guzzle = LintOptions { target: Target::Databricks, ..LintOptions::default() };
         assert!(run_rule(check, TEXT, FileType::Yaml, &guzzle, &[], &[2]).is_empty());
-        let vm = LintOptions {
-            syntax: Syntax::Spark,
-            ..LintOptions::default()
-        };
+        let vm = LintOptions { syntax: Syntax::Spark, ..LintOptions::default() };
         assert!(run_rule(check, TEXT, FileType::Yaml, &vm, &[], &[2]).is_empty());
     }
 

@@ -34,11 +34,7 @@ pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
             }
             let message = format!("vault `{vault}` is not in the allow-list");
             let help = format!("allowed vaults: {}", allowed.join(", "));
-            Some(
-                context
-                    .finding(Code::Kv301, item.span, message)
-                    .with_help(help),
-            )
+            Some(context.finding(Code::Kv301, item.span, message).with_help(help))
         })
         .collect()
 }
@@ -52,32 +48,18 @@ mod tests {
 
     #[test]
     fn vaults_outside_the_list() {
-        let options = LintOptions {
-            allow_vaults: vec!["kv-app".into()],
-            ..LintOptions::default()
-        };
+        let options = LintOptions { allow_vaults: vec!["kv-app".into()], ..LintOptions::default() };
         let text =
             "a: $<kv:KV-App/x>\nb: $<kv:kv-other/y>\nc: $<kv:kv_bad/z>\n# $<kv:kv-other/y>\n";
         let found = run_rule(check, text, FileType::Yaml, &options, &[4], &[]);
-        assert_eq!(
-            found,
-            ["2:4 KV301 vault `kv-other` is not in the allow-list"]
-        );
+        assert_eq!(found, ["2:4 KV301 vault `kv-other` is not in the allow-list"]);
     }
 
     #[test]
     fn empty_list_allows_all() {
         let text = "b: $<kv:kv-other/y>\n";
         assert!(
-            run_rule(
-                check,
-                text,
-                FileType::Yaml,
-                &LintOptions::default(),
-                &[],
-                &[]
-            )
-            .is_empty()
+            run_rule(check, text, FileType::Yaml, &LintOptions::default(), &[], &[]).is_empty()
         );
     }
 }

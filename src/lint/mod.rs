@@ -62,10 +62,7 @@ impl LintOptions {
         allow_vaults.extend(args.allow_vault.iter().cloned());
         Self {
             target: args.target,
-            syntax: args
-                .syntax
-                .or(config.databricks.syntax)
-                .unwrap_or(Syntax::Guzzle),
+            syntax: args.syntax.or(config.databricks.syntax).unwrap_or(Syntax::Guzzle),
             allow_vaults,
             extra_credential_names: config.lint.credential_names.clone(),
             ignores: config.ignores(),
@@ -87,10 +84,7 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// The items outside comments, with their sites.
     pub(crate) fn live_items(&self) -> impl Iterator<Item = (&Item<'_>, &Site)> {
-        self.items
-            .iter()
-            .zip(self.sites)
-            .filter(|(_, site)| !site.in_comment)
+        self.items.iter().zip(self.sites).filter(|(_, site)| !site.in_comment)
     }
 
     /// A finding at `span` in this file.
@@ -117,23 +111,9 @@ pub fn check_file(
     options: &LintOptions,
 ) -> Vec<Diagnostic> {
     let items = scan::scan(text);
-    let sites = filetype::sites(file_type, text, &items).unwrap_or_else(|_| {
-        vec![
-            Site {
-                in_comment: false,
-                whole_value: true
-            };
-            items.len()
-        ]
-    });
-    let context = Context {
-        path,
-        text,
-        file_type,
-        items: &items,
-        sites: &sites,
-        options,
-    };
+    let sites = filetype::sites(file_type, text, &items)
+        .unwrap_or_else(|_| vec![Site { in_comment: false, whole_value: true }; items.len()]);
+    let context = Context { path, text, file_type, items: &items, sites: &sites, options };
     let mut findings = run_rules(&context);
 
     findings.retain(|d| {

@@ -50,10 +50,7 @@ fn comment(line: &str, file_type: FileType) -> Option<&str> {
             body.starts_with(['#', '!']).then_some(body)
         }
         FileType::Hocon => {
-            let at = [line.find('#'), line.find("//")]
-                .into_iter()
-                .flatten()
-                .min()?;
+            let at = [line.find('#'), line.find("//")].into_iter().flatten().min()?;
             Some(&line[at..])
         }
         _ => {
@@ -93,17 +90,8 @@ mod tests {
 
     fn suppressed(file_type: FileType, text: &str, code: Code) -> bool {
         let offset = text.find("HERE").expect("test text marks the finding");
-        let span = Span {
-            offset,
-            len: 4,
-            line: 1,
-            column: 1,
-        };
-        is_suppressed(
-            text,
-            file_type,
-            &Diagnostic::new(code, "f".into(), span, String::new()),
-        )
+        let span = Span { offset, len: 4, line: 1, column: 1 };
+        is_suppressed(text, file_type, &Diagnostic::new(code, "f".into(), span, String::new()))
     }
 
     macro_rules! suppress {

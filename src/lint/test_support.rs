@@ -30,14 +30,7 @@ pub(crate) fn run_rule(
         })
         .collect();
     let path = Path::new("f");
-    let context = Context {
-        path,
-        text,
-        file_type,
-        items: &items,
-        sites: &sites,
-        options,
-    };
+    let context = Context { path, text, file_type, items: &items, sites: &sites, options };
     rule(&context).iter().map(shown).collect()
 }
 

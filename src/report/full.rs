@@ -15,11 +15,7 @@ pub(super) struct Full {
 
 impl Reporter for Full {
     fn report(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let renderer = if self.color {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
+        let renderer = if self.color { Renderer::styled() } else { Renderer::plain() };
         for file in &findings.files {
             for diagnostic in file.diagnostics {
                 let line = MaskedLine::new(file.text, diagnostic.span.offset, file.diagnostics);
@@ -46,10 +42,7 @@ fn group<'a>(d: &'a Diagnostic, line: &'a MaskedLine, path: &'a str) -> Group<'a
         .line_start(usize::try_from(d.span.line).unwrap_or(usize::MAX))
         .path(path)
         .annotation(AnnotationKind::Primary.span(line.map_span(d.span.range())));
-    let group = level
-        .primary_title(d.message.as_str())
-        .id(d.code.as_str())
-        .element(snippet);
+    let group = level.primary_title(d.message.as_str()).id(d.code.as_str()).element(snippet);
     match &d.help {
         Some(help) => group.element(Level::HELP.message(help.as_str())),
         None => group,

@@ -64,10 +64,8 @@ impl<'a> Finding<'a> {
 
 impl Reporter for Json {
     fn report(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let wire: Vec<Finding<'_>> = findings
-            .iter()
-            .map(|(d, text)| Finding::new(d, text))
-            .collect();
+        let wire: Vec<Finding<'_>> =
+            findings.iter().map(|(d, text)| Finding::new(d, text)).collect();
         serde_json::to_writer_pretty(&mut *out, &wire)?;
         writeln!(out)
     }

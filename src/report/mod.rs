@@ -38,9 +38,7 @@ pub struct Findings<'a> {
 impl Findings<'_> {
     /// Every finding with the text of its file, in file order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Diagnostic, &str)> {
-        self.files
-            .iter()
-            .flat_map(|f| f.diagnostics.iter().map(move |d| (d, f.text)))
+        self.files.iter().flat_map(|f| f.diagnostics.iter().map(move |d| (d, f.text)))
     }
 
     /// The counts for the summary line.
@@ -134,11 +132,7 @@ impl MaskedLine {
             at = cut.end;
         }
         shown.push_str(&line[at..]);
-        Self {
-            range,
-            text: shown,
-            cuts,
-        }
+        Self { range, text: shown, cuts }
     }
 
     /// Where the byte at `offset` (relative to the line start) lands in the shown line.
@@ -162,10 +156,7 @@ impl MaskedLine {
     pub(crate) fn map_span(&self, span: Range<usize>) -> Range<usize> {
         let start = span.start - self.range.start;
         let end = span.end.min(self.range.end).max(span.start) - self.range.start;
-        let inside = self
-            .cuts
-            .iter()
-            .find(|c| c.start <= start && end <= c.end && start < c.end);
+        let inside = self.cuts.iter().find(|c| c.start <= start && end <= c.end && start < c.end);
         match inside {
             Some(cut) => self.map(cut.start)..self.map(cut.start) + MASK.len(),
             None => self.map(start)..self.map(end),
@@ -175,10 +166,7 @@ impl MaskedLine {
 
 /// The credential spans to mask: every KV101 finding's.
 fn masked_ranges(diagnostics: &[Diagnostic]) -> impl Iterator<Item = Range<usize>> + '_ {
-    diagnostics
-        .iter()
-        .filter(|d| d.code == Code::Kv101)
-        .map(|d| d.span.range())
+    diagnostics.iter().filter(|d| d.code == Code::Kv101).map(|d| d.span.range())
 }
 
 /// The byte range of the line holding `offset`, without `\n` or `\r\n`.

@@ -136,11 +136,7 @@ impl Reporter for Sarif {
         let log = Log {
             schema: SCHEMA,
             version: "2.1.0",
-            runs: [Run {
-                tool: tool(),
-                column_kind: "unicodeCodePoints",
-                results,
-            }],
+            runs: [Run { tool: tool(), column_kind: "unicodeCodePoints", results }],
         };
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
@@ -175,34 +171,21 @@ fn rule(code: Code) -> Rule {
     let doc = rule_doc(code);
     let (why, fix) = (sentence(doc.why), sentence(doc.fix));
     let text = format!("{why}\n\nExample: {}\n\nFix: {fix}", doc.example);
-    let markdown = format!(
-        "{why}\n\nExample:\n\n```\n{}\n```\n\nFix: {fix}",
-        doc.example
-    );
+    let markdown = format!("{why}\n\nExample:\n\n```\n{}\n```\n\nFix: {fix}", doc.example);
     Rule {
         id: code.as_str(),
         name: pascal_case(code.name()),
-        short_description: Text {
-            text: sentence(doc.summary),
-        },
-        full_description: Text {
-            text: sentence(doc.why),
-        },
+        short_description: Text { text: sentence(doc.summary) },
+        full_description: Text { text: sentence(doc.why) },
         help: Help { text, markdown },
-        default_configuration: Configuration {
-            level: level(code.severity()),
-        },
+        default_configuration: Configuration { level: level(code.severity()) },
     }
 }
 
 fn outcome(d: &Diagnostic, file: &FileFindings<'_>) -> Outcome {
     let line = MaskedLine::new(file.text, d.span.offset, file.diagnostics);
     let shown = line.map_span(d.span.range());
-    let snippet = if d.code == Code::Kv101 {
-        MASK.to_owned()
-    } else {
-        line.text[shown].to_owned()
-    };
+    let snippet = if d.code == Code::Kv101 { MASK.to_owned() } else { line.text[shown].to_owned() };
     let (end_line, end_column) = end_position(file.text, d);
     let region = Region {
         start_line: d.span.line,
@@ -212,22 +195,15 @@ fn outcome(d: &Diagnostic, file: &FileFindings<'_>) -> Outcome {
         snippet: Text { text: snippet },
     };
     let context_region = context_region(file.text, &line, &region);
-    let rule_index = Code::ALL
-        .iter()
-        .position(|&c| c == d.code)
-        .unwrap_or_default();
+    let rule_index = Code::ALL.iter().position(|&c| c == d.code).unwrap_or_default();
     Outcome {
         rule_id: d.code.as_str(),
         rule_index,
         level: level(d.severity),
-        message: Text {
-            text: sentence(&d.message),
-        },
+        message: Text { text: sentence(&d.message) },
         locations: [Location {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: uri(&portable_path(&d.path)),
-                },
+                artifact_location: ArtifactLocation { uri: uri(&portable_path(&d.path)) },
                 region,
                 context_region,
             },
@@ -244,9 +220,7 @@ fn context_region(text: &str, line: &MaskedLine, region: &Region) -> Option<Cont
         start_column: 1,
         end_line: region.start_line,
         end_column: width + 1,
-        snippet: Text {
-            text: line.text.clone(),
-        },
+        snippet: Text { text: line.text.clone() },
     })
 }
 
@@ -260,16 +234,9 @@ fn level(severity: Severity) -> &'static str {
 /// SARIF messages are sentences: a capital letter and a final period.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
-    let first: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
     let rest = chars.as_str();
-    if text.ends_with('.') {
-        format!("{first}{rest}")
-    } else {
-        format!("{first}{rest}.")
-    }
+    if text.ends_with('.') { format!("{first}{rest}") } else { format!("{first}{rest}.") }
 }
 
 fn pascal_case(kebab: &str) -> String {
@@ -296,11 +263,7 @@ fn uri(path: &str) -> String {
             let _ = write!(encoded, "%{byte:02X}");
         }
     }
-    if path.starts_with('/') {
-        format!("file://{encoded}")
-    } else {
-        encoded
-    }
+    if path.starts_with('/') { format!("file://{encoded}") } else { encoded }
 }
 
 #[cfg(test)]

@@ -9,10 +9,8 @@ const ENV: FileType = FileType::Env;
 const HOCON: FileType = FileType::Hocon;
 
 fn lint(file_type: FileType, text: &str) -> Vec<String> {
-    let options = LintOptions {
-        extra_credential_names: vec!["pin".into()],
-        ..LintOptions::default()
-    };
+    let options =
+        LintOptions { extra_credential_names: vec!["pin".into()], ..LintOptions::default() };
     run_rule(check, text, file_type, &options, &[], &[])
 }
 
@@ -107,10 +105,7 @@ kv101! {
 fn messages_never_hold_the_value() {
     let canary = "CANARY-kv101-7f3a";
     for (file_type, text) in [
-        (
-            YAML,
-            format!("password: {canary}\nurl: \"x://u:{canary}@h\"\n"),
-        ),
+        (YAML, format!("password: {canary}\nurl: \"x://u:{canary}@h\"\n")),
         (JSON, format!("{{\"secret\": \"{canary}\"}}")),
         (ENV, format!("TOKEN={canary}\n")),
     ] {

@@ -43,10 +43,7 @@ fn value(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
         }
         _ => {
             let bare = &text[range.clone()];
-            let cut = bare
-                .find(" #")
-                .or_else(|| bare.find("\t#"))
-                .unwrap_or(bare.len());
+            let cut = bare.find(" #").or_else(|| bare.find("\t#")).unwrap_or(bare.len());
             trim(text, range.start..range.start + cut)
         }
     }
@@ -61,16 +58,7 @@ mod tests {
     fn bare_quoted_and_exported_values() {
         let text =
             "# c\nA=1\nexport B='two'\nC=\"th\\\"ree\" # x\nD=bare # comment\nE=\nnot a pair\n";
-        let expected = [
-            ("A", "1"),
-            ("B", "two"),
-            ("C", "th\\\"ree"),
-            ("D", "bare"),
-            ("E", ""),
-        ];
-        assert_eq!(
-            shown(&extract(text), text),
-            expected.map(|(k, v)| (k.into(), v.into()))
-        );
+        let expected = [("A", "1"), ("B", "two"), ("C", "th\\\"ree"), ("D", "bare"), ("E", "")];
+        assert_eq!(shown(&extract(text), text), expected.map(|(k, v)| (k.into(), v.into())));
     }
 }

@@ -11,12 +11,8 @@ enum Frame {
 
 /// Reads the pairs of a HOCON file.
 pub(super) fn extract(text: &str) -> Pairs {
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pairs: Pairs::new(),
-        stack: Vec::new(),
-    };
+    let mut reader =
+        Reader { text, bytes: text.as_bytes(), pairs: Pairs::new(), stack: Vec::new() };
     reader.run();
     reader.pairs
 }
@@ -60,11 +56,8 @@ impl Reader<'_> {
             Some(Frame::Array { parent_key }) => parent_key.clone(),
             _ => None,
         });
-        let id = if self.stack.is_empty() && parent.is_none() {
-            0
-        } else {
-            self.pairs.open(parent)
-        };
+        let id =
+            if self.stack.is_empty() && parent.is_none() { 0 } else { self.pairs.open(parent) };
         self.stack.push(Frame::Object { id });
         at + 1
     }
@@ -140,15 +133,11 @@ impl Reader<'_> {
         let mut i = at;
         while let Some(&b) = self.bytes.get(i) {
             if self.text[i..].starts_with("\"\"\"") {
-                i = self.text[i + 3..]
-                    .find("\"\"\"")
-                    .map_or(self.bytes.len(), |e| i + 3 + e + 3);
+                i = self.text[i + 3..].find("\"\"\"").map_or(self.bytes.len(), |e| i + 3 + e + 3);
             } else if b == b'"' {
                 i = quoted_end(&self.text[..self.line_end(i)], i, b'"', true) + 1;
             } else if self.text[i..].starts_with("${") {
-                i = self.text[i..]
-                    .find('}')
-                    .map_or(self.line_end(i), |e| i + e + 1);
+                i = self.text[i..].find('}').map_or(self.line_end(i), |e| i + e + 1);
             } else if matches!(b, b'\n' | b',' | b'}' | b']') || self.is_comment(i) {
                 return i;
             } else {
@@ -175,23 +164,15 @@ impl Reader<'_> {
     }
 
     fn line_end(&self, at: usize) -> usize {
-        self.text[at..]
-            .find('\n')
-            .map_or(self.bytes.len(), |n| at + n)
+        self.text[at..].find('\n').map_or(self.bytes.len(), |n| at + n)
     }
 }
 
 fn unquoted_kind(raw: &str) -> ScalarKind {
     let lower = raw.to_ascii_lowercase();
-    let typed = matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null"
-    ) || super::yaml::is_number(&lower);
-    if typed {
-        ScalarKind::Typed
-    } else {
-        ScalarKind::Text
-    }
+    let typed = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "null")
+        || super::yaml::is_number(&lower);
+    if typed { ScalarKind::Typed } else { ScalarKind::Text }
 }
 
 #[cfg(test)]
@@ -212,25 +193,16 @@ mod tests {
             ("k.v", "plain value"),
             ("t", "u"),
         ];
-        assert_eq!(
-            shown(&pairs, text),
-            expected.map(|(k, v)| (k.into(), v.into()))
-        );
+        assert_eq!(shown(&pairs, text), expected.map(|(k, v)| (k.into(), v.into())));
         assert_eq!(pairs.pairs[2].kind, ScalarKind::Typed);
         let src = pairs.pairs[3].mapping;
         assert_eq!(pairs.mappings[src].parent_key.as_deref(), Some("src"));
-        assert_eq!(
-            pairs.mappings[pairs.pairs[5].mapping].parent_key.as_deref(),
-            Some("l")
-        );
+        assert_eq!(pairs.mappings[pairs.pairs[5].mapping].parent_key.as_deref(), Some("l"));
     }
 
     #[test]
     fn triple_quoted_and_include() {
         let text = "include \"other.conf\"\nkey = \"\"\"a\nb\"\"\"\n";
-        assert_eq!(
-            shown(&extract(text), text),
-            [("key".to_owned(), "a\nb".to_owned())]
-        );
+        assert_eq!(shown(&extract(text), text), [("key".to_owned(), "a\nb".to_owned())]);
     }
 }

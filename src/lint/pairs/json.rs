@@ -11,11 +11,7 @@ enum Frame {
 
 /// Reads the pairs of a JSON document.
 pub(super) fn extract(text: &str) -> Pairs {
-    let mut pass = Pass {
-        text,
-        pairs: Pairs::new(),
-        stack: Vec::new(),
-    };
+    let mut pass = Pass { text, pairs: Pairs::new(), stack: Vec::new() };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -69,16 +65,11 @@ impl Pass<'_> {
         let end = quoted_end(self.text, at, b'"', true);
         let content = at + 1..end;
         match self.stack.last_mut() {
-            Some(Frame::Object {
-                key: key @ None, ..
-            }) => {
+            Some(Frame::Object { key: key @ None, .. }) => {
                 let raw = &self.text[at..(end + 1).min(self.text.len())];
                 *key = Some(serde_json::from_str(raw).unwrap_or_else(|_| raw.to_owned()));
             }
-            Some(Frame::Object {
-                id,
-                key: key @ Some(_),
-            }) => {
+            Some(Frame::Object { id, key: key @ Some(_) }) => {
                 let (id, name) = (*id, key.take().unwrap_or_default());
                 self.pairs.push(name, id, content, ScalarKind::Text);
             }
@@ -94,11 +85,7 @@ impl Pass<'_> {
             .position(|b| b.is_ascii_whitespace() || b",:{}[]\"".contains(b))
             .unwrap_or(rest.len())
             .max(1);
-        if let Some(Frame::Object {
-            id,
-            key: key @ Some(_),
-        }) = self.stack.last_mut()
-        {
+        if let Some(Frame::Object { id, key: key @ Some(_) }) = self.stack.last_mut() {
             let (id, name) = (*id, key.take().unwrap_or_default());
             self.pairs.push(name, id, at..at + len, ScalarKind::Typed);
         }
@@ -115,21 +102,10 @@ mod tests {
     fn members_with_string_and_typed_values() {
         let text = r#"{"a": {"pass\u0077ord": "x\"y", "n": 3, "t": true}, "l": ["s", {"k": "v"}]}"#;
         let pairs = extract(text);
-        let expected = [
-            ("password", "x\\\"y"),
-            ("n", "3"),
-            ("t", "true"),
-            ("k", "v"),
-        ];
-        assert_eq!(
-            shown(&pairs, text),
-            expected.map(|(k, v)| (k.to_owned(), v.to_owned()))
-        );
+        let expected = [("password", "x\\\"y"), ("n", "3"), ("t", "true"), ("k", "v")];
+        assert_eq!(shown(&pairs, text), expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
         assert_eq!(pairs.pairs[2].kind, ScalarKind::Typed);
-        assert_eq!(
-            pairs.mappings[pairs.pairs[3].mapping].parent_key.as_deref(),
-            Some("l")
-        );
+        assert_eq!(pairs.mappings[pairs.pairs[3].mapping].parent_key.as_deref(), Some("l"));
     }
 
     #[test]

@@ -54,10 +54,7 @@ pub(crate) struct Pairs {
 
 impl Pairs {
     fn new() -> Self {
-        Self {
-            pairs: Vec::new(),
-            mappings: vec![Mapping::default()],
-        }
+        Self { pairs: Vec::new(), mappings: vec![Mapping::default()] }
     }
 
     /// Starts a mapping under `parent_key` and returns its index.
@@ -67,12 +64,7 @@ impl Pairs {
     }
 
     fn push(&mut self, key: String, mapping: usize, value: Range<usize>, kind: ScalarKind) {
-        self.pairs.push(Pair {
-            key,
-            mapping,
-            value,
-            kind,
-        });
+        self.pairs.push(Pair { key, mapping, value, kind });
     }
 
     /// The pairs of one mapping.
@@ -126,11 +118,7 @@ mod tests {
 
     /// `(key, value as written)` for every pair; shared by the extractor tests.
     pub(crate) fn shown(pairs: &Pairs, text: &str) -> Vec<(String, String)> {
-        pairs
-            .pairs
-            .iter()
-            .map(|p| (p.key.clone(), text[p.value.clone()].to_owned()))
-            .collect()
+        pairs.pairs.iter().map(|p| (p.key.clone(), text[p.value.clone()].to_owned())).collect()
     }
 
     #[test]

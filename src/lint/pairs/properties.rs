@@ -76,17 +76,9 @@ mod tests {
     #[test]
     fn java_separators_comments_and_continuations() {
         let text = "# c\n! c\na=1\r\nb : two\nc three  \n  d\\=e=x\\\n    y\nempty=\n";
-        let expected = [
-            ("a", "1"),
-            ("b", "two"),
-            ("c", "three"),
-            ("d=e", "x\\\n    y"),
-            ("empty", ""),
-        ];
-        assert_eq!(
-            shown(&extract(text, false), text),
-            expected.map(|(k, v)| (k.into(), v.into()))
-        );
+        let expected =
+            [("a", "1"), ("b", "two"), ("c", "three"), ("d=e", "x\\\n    y"), ("empty", "")];
+        assert_eq!(shown(&extract(text, false), text), expected.map(|(k, v)| (k.into(), v.into())));
     }
 
     #[test]

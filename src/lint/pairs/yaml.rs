@@ -21,12 +21,8 @@ enum Pending {
 
 /// Reads the pairs of a YAML stream, stopping quietly at the first syntax error.
 pub(super) fn extract(text: &str) -> Pairs {
-    let mut walk = Walk {
-        text,
-        pairs: Pairs::new(),
-        stack: Vec::new(),
-        offsets: Offsets::new(text),
-    };
+    let mut walk =
+        Walk { text, pairs: Pairs::new(), stack: Vec::new(), offsets: Offsets::new(text) };
     for event in Parser::new_from_str(text) {
         let Ok((event, span)) = event else { break };
         walk.event(event, span);
@@ -47,10 +43,7 @@ impl Walk<'_> {
             Event::MappingStart(..) => {
                 let parent = self.container_key();
                 let id = self.pairs.open(parent);
-                self.stack.push(Frame::Mapping {
-                    id,
-                    pending: Pending::Key,
-                });
+                self.stack.push(Frame::Mapping { id, pending: Pending::Key });
             }
             Event::SequenceStart(..) => {
                 let parent_key = self.container_key();
@@ -130,9 +123,7 @@ fn kind(value: &str, style: ScalarStyle) -> ScalarKind {
 }
 
 fn is_typed(value: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "",
-    ];
+    const WORDS: &[&str] = &["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", ""];
     let lower = value.to_ascii_lowercase();
     WORDS.contains(&lower.as_str()) || is_number(&lower)
 }
@@ -143,15 +134,10 @@ pub(crate) fn is_number(lower: &str) -> bool {
     if matches!(body, ".inf" | ".nan") {
         return true;
     }
-    let digits = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0o"))
-        .unwrap_or(body);
+    let digits = body.strip_prefix("0x").or_else(|| body.strip_prefix("0o")).unwrap_or(body);
     let hex = digits.len() < body.len() && body.starts_with("0x");
     !digits.is_empty()
-        && digits
-            .chars()
-            .any(|c| c.is_ascii_digit() || hex && c.is_ascii_hexdigit())
+        && digits.chars().any(|c| c.is_ascii_digit() || hex && c.is_ascii_hexdigit())
         && digits.chars().all(|c| {
             c.is_ascii_digit()
                 || c == '_'
@@ -170,11 +156,7 @@ struct Offsets<'t> {
 
 impl<'t> Offsets<'t> {
     fn new(text: &'t str) -> Self {
-        Self {
-            text,
-            chars: 0,
-            bytes: 0,
-        }
+        Self { text, chars: 0, bytes: 0 }
     }
 
     fn byte(&mut self, chars: usize) -> usize {
@@ -182,10 +164,7 @@ impl<'t> Offsets<'t> {
             (self.chars, self.bytes) = (0, 0);
         }
         let rest = &self.text[self.bytes..];
-        let step = rest
-            .char_indices()
-            .nth(chars - self.chars)
-            .map_or(rest.len(), |(i, _)| i);
+        let step = rest.char_indices().nth(chars - self.chars).map_or(rest.len(), |(i, _)| i);
         (self.chars, self.bytes) = (chars, self.bytes + step);
         self.bytes
     }
@@ -203,18 +182,10 @@ mod tests {
         let pairs = extract(text);
         assert_eq!(
             shown(&pairs, text),
-            [
-                ("b", "x\\\"y"),
-                ("c", "q''r"),
-                ("d", "plain text"),
-                ("e", "lit")
-            ]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            [("b", "x\\\"y"), ("c", "q''r"), ("d", "plain text"), ("e", "lit")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
-        assert_eq!(
-            pairs.mappings[pairs.pairs[0].mapping].parent_key.as_deref(),
-            Some("a")
-        );
+        assert_eq!(pairs.mappings[pairs.pairs[0].mapping].parent_key.as_deref(), Some("a"));
     }
 
     #[test]
@@ -229,10 +200,7 @@ mod tests {
     fn sequence_items_know_their_key() {
         let text = "headers:\n- name: X-Api-Key\n  value: abc\n";
         let pairs = extract(text);
-        assert_eq!(
-            pairs.mappings[pairs.pairs[1].mapping].parent_key.as_deref(),
-            Some("headers")
-        );
+        assert_eq!(pairs.mappings[pairs.pairs[1].mapping].parent_key.as_deref(), Some("headers"));
     }
 
     #[test]

@@ -5,10 +5,7 @@ use super::super::test_support::render;
 use super::*;
 
 #[test]
-#[allow(
-    clippy::too_many_lines,
-    reason = "one inline snapshot of the whole log"
-)]
+#[allow(clippy::too_many_lines, reason = "one inline snapshot of the whole log")]
 fn log_with_rules_and_sorted_results() {
     insta::assert_snapshot!(render(&Sarif), @r#"
         {
@@ -348,9 +345,7 @@ fn log_with_rules_and_sorted_results() {
 #[test]
 fn every_code_has_a_rule_in_code_order() {
     let log: serde_json::Value = serde_json::from_str(&render(&Sarif)).unwrap();
-    let rules = log["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, Code::ALL.map(Code::as_str));
     for result in log["runs"][0]["results"].as_array().unwrap() {
@@ -386,15 +381,9 @@ fn multitool_finds_no_errors_or_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lint.sarif");
     std::fs::write(&file, render(&Sarif)).unwrap();
-    let output = Command::new(&tool)
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = Command::new(&tool).arg("validate").arg(&file).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let problems: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains(": error ") || l.contains(": warning "))
-        .collect();
+    let problems: Vec<&str> =
+        stdout.lines().filter(|l| l.contains(": error ") || l.contains(": warning ")).collect();
     assert!(problems.is_empty(), "sarif-multitool:\n{stdout}");
 }
