@@ -28,7 +28,7 @@ pub fn report(
                 format!("{first}: cannot check `{}`: {error}", entry.id),
             ),
             finding => {
-                console.error(Exit::Findings, format!("{first}: `{}` is {finding}", entry.id))
+                console.error(Exit::Findings, format!("{first}: `{}` is {finding}", entry.id));
             }
         }
     }

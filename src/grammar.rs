@@ -13,9 +13,8 @@ impl Rule {
     /// What the rule stands for, as a phrase in "expected …" messages.
     pub fn phrase(self) -> &'static str {
         match self {
-            Self::candidate => "a placeholder",
+            Self::candidate | Self::placeholder => "a placeholder",
             Self::escape => "an escaped placeholder `$$<kv:`",
-            Self::placeholder => "a placeholder",
             Self::opening => "`$<kv:`",
             Self::vault => "a vault name",
             Self::secret => "a secret name",

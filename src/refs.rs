@@ -94,16 +94,16 @@ impl Inventory {
             column: u32,
         }
         #[derive(Serialize)]
-        struct Secret<'a> {
+        struct Wire<'a> {
             vault: &'a str,
             secret: &'a str,
             version: Option<&'a str>,
             uses: Vec<Use>,
         }
-        let wire: Vec<Secret<'_>> = self
+        let wire: Vec<Wire<'_>> = self
             .entries
             .iter()
-            .map(|e| Secret {
+            .map(|e| Wire {
                 vault: &e.id.vault,
                 secret: &e.id.name,
                 version: e.id.version.as_deref(),

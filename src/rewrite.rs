@@ -2,6 +2,7 @@
 //! problem before anything is fetched or written, then encode each replacement for its
 //! context and hand the results to the safe writer (or stdout, or a dry-run diff).
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -320,12 +321,13 @@ fn diff(
         }
         new_line.push_str(&text[pos..line_end]);
         let old_line = &text[line_start..line_end];
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "@@ line {} @@\n-{}\n+{}\n",
             first.line,
             old_line.trim_end_matches('\r'),
             new_line.trim_end_matches('\r')
-        ));
+        );
     }
     out
 }
@@ -335,7 +337,7 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
+        let _ = write!(text, ": {cause}");
         source = cause.source();
     }
     text

@@ -118,10 +118,10 @@ fn inputs(
             for skip in skipped {
                 match skip {
                     Skipped::Link(path) => {
-                        tracing::debug!(path = %path.display(), "symbolic link not followed")
+                        tracing::debug!(path = %path.display(), "symbolic link not followed");
                     }
                     Skipped::Temporary(path) => {
-                        tracing::debug!(path = %path.display(), "stale temporary file skipped")
+                        tracing::debug!(path = %path.display(), "stale temporary file skipped");
                     }
                 }
             }

@@ -76,12 +76,12 @@ impl Lexer<'_> {
         }
         self.state = match (self.state, b) {
             (State::LineStart, _) if blank => State::LineStart,
-            (State::LineStart, b'#') => State::Comment,
+            (State::LineStart, b'#') | (State::Comment, _) => State::Comment,
             (State::LineStart, _) => {
                 self.key_start = pos;
                 State::Key
             }
-            (State::Key, b'=') | (State::AfterKey, b'=') => State::ValueStart,
+            (State::Key | State::AfterKey, b'=') => State::ValueStart,
             (State::Key, _) if blank => {
                 if &self.bytes[self.key_start..pos] == b"export" {
                     State::LineStart
@@ -94,7 +94,7 @@ impl Lexer<'_> {
             (State::ValueStart | State::AfterQuote | State::ExpectEnd, _) if blank => {
                 State::ExpectEnd
             }
-            (State::ValueStart, b'#') | (State::ExpectEnd, b'#') => State::Comment,
+            (State::ValueStart | State::ExpectEnd, b'#') => State::Comment,
             (State::ValueStart | State::AfterQuote, b'\'') => State::Strong,
             (State::ValueStart | State::AfterQuote, b'"') => State::Weak,
             (State::ValueStart | State::AfterQuote, _) => {
@@ -115,12 +115,11 @@ impl Lexer<'_> {
                 State::Weak
             }
             (State::Unquoted, b'\\') => State::UnquotedEscape,
-            (State::UnquotedEscape, _) | (State::Unquoted, _) => State::Unquoted,
+            (State::UnquotedEscape | State::Unquoted, _) => State::Unquoted,
             (State::Strong, b'\'') | (State::Weak, b'"') => State::AfterQuote,
             (State::Weak, b'\\') => State::WeakEscape,
-            (State::WeakEscape, _) | (State::Weak, _) => State::Weak,
+            (State::WeakEscape | State::Weak, _) => State::Weak,
             (State::Strong, _) => State::Strong,
-            (State::Comment, _) => State::Comment,
             (State::AfterKey | State::ExpectEnd | State::Invalid, _) => State::Invalid,
         };
         ended_run

@@ -119,12 +119,12 @@ fn is_whole_unquoted(bytes: &[u8], start: usize, end: usize) -> bool {
         && matches!(after, None | Some(b'\n' | b'\r' | b',' | b'}' | b'#'))
 }
 
-pub(super) fn site(context: &Context) -> Site {
-    let whole_value = match *context {
+pub(super) fn site(context: Context) -> Site {
+    let whole_value = match context {
         Context::Quoted { whole } | Context::Unquoted { whole } => whole,
         Context::Comment | Context::Triple => false,
     };
-    Site { in_comment: *context == Context::Comment, whole_value }
+    Site { in_comment: context == Context::Comment, whole_value }
 }
 
 pub(super) fn encode(

@@ -8,6 +8,7 @@ mod properties;
 mod text;
 mod yaml;
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
 
@@ -183,8 +184,10 @@ impl Analysis {
         match &self.contexts {
             Contexts::Json => json::sites(text, items),
             Contexts::Yaml(analysis) => yaml::sites(text, items, analysis),
-            Contexts::Properties(contexts, _) => contexts.iter().map(properties::site).collect(),
-            Contexts::Hocon(contexts) => contexts.iter().map(hocon::site).collect(),
+            Contexts::Properties(contexts, _) => {
+                contexts.iter().copied().map(properties::site).collect()
+            }
+            Contexts::Hocon(contexts) => contexts.iter().copied().map(hocon::site).collect(),
             Contexts::Env(contexts) => contexts.iter().map(dotenv::site).collect(),
             Contexts::Text => text::sites(items),
         }
@@ -290,7 +293,7 @@ fn json_escape(value: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if u32::from(c) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),
         }

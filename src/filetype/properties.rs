@@ -3,6 +3,8 @@
 //! over lines ending in an odd run of backslashes. Values are written with Java's escapes
 //! and non-ASCII as `\uXXXX`, since `Properties.load(InputStream)` reads ISO-8859-1.
 
+use std::fmt::Write as _;
+
 use super::{Edit, EncodeProblem, Site, collect, escaped_problem, is_escaped};
 use crate::scan::Item;
 
@@ -151,7 +153,7 @@ fn context(line: &Line, start: usize, end: usize) -> Context {
     }
 }
 
-pub(super) fn site(context: &Context) -> Site {
+pub(super) fn site(context: Context) -> Site {
     Site { in_comment: context.role == Role::Comment, whole_value: context.whole }
 }
 
@@ -171,7 +173,7 @@ pub(super) fn encode(
             if is_escaped(text, item.span.offset) {
                 return Err(escaped_problem(index));
             }
-            if spark && trims(value, context) {
+            if spark && trims(value, *context) {
                 return Err(EncodeProblem::new(
                     index,
                     "the value starts or ends with whitespace, which Spark trims from spark-defaults.conf values",
@@ -183,7 +185,7 @@ pub(super) fn encode(
     ))
 }
 
-fn trims(value: &str, context: &Context) -> bool {
+fn trims(value: &str, context: Context) -> bool {
     let leading = value.chars().next().is_some_and(|c| c <= ' ');
     let trailing = value.chars().last().is_some_and(|c| c <= ' ');
     (leading && context.at_chunk_start) || (trailing && context.at_value_end)
@@ -208,7 +210,7 @@ fn escape(value: &str, key: bool, leading: bool) -> String {
             c if c.is_ascii_control() || !c.is_ascii() => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04X}"));
+                    let _ = write!(out, "\\u{unit:04X}");
                 }
             }
             c => out.push(c),

@@ -5,6 +5,7 @@
 //! the result back, since their indentation and chomping rules leave the most room for
 //! surprise.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -61,8 +62,11 @@ impl Offsets<'_> {
     }
 }
 
+/// One scalar event: its ordinal, style, byte range and value.
+type ScalarEvent = (usize, ScalarStyle, Range<usize>, String);
+
 /// Every scalar event in order, with its byte range.
-fn scalars(text: &str) -> Result<Vec<(usize, ScalarStyle, Range<usize>, String)>, SyntaxProblem> {
+fn scalars(text: &str) -> Result<Vec<ScalarEvent>, SyntaxProblem> {
     let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
     let mut found = Vec::new();
     let mut parser = Parser::new_from_str(text);
@@ -450,11 +454,11 @@ fn dq_escape(value: &str, leading: bool, trailing: bool) -> String {
             c if !is_printable(c) => {
                 let code = u32::from(c);
                 if code <= 0xFF {
-                    out.push_str(&format!("\\x{code:02X}"));
+                    let _ = write!(out, "\\x{code:02X}");
                 } else if code <= 0xFFFF {
-                    out.push_str(&format!("\\u{code:04X}"));
+                    let _ = write!(out, "\\u{code:04X}");
                 } else {
-                    out.push_str(&format!("\\U{code:08X}"));
+                    let _ = write!(out, "\\U{code:08X}");
                 }
             }
             c => out.push(c),

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every check CI runs: formatting, lints and the whole test suite. Installs what the tests
+# use from the package registries first, so a fresh machine needs nothing by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Microsoft's SARIF validator, the other side of the SARIF output tests.
+if [ ! -x node_modules/.bin/sarif-multitool ]; then
+    npm install --no-save --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@5.7.0
+fi
+# PyYAML reads rendered YAML back as YAML 1.1, as the JVM's common reader does.
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
