@@ -6,5 +6,6 @@
 mod cases;
 mod cli;
 mod keyvault;
+mod lint;
 mod render_keyvault;
 mod support;

@@ -1,0 +1,138 @@
+//! `lint` through the binary: exit codes, the formats on a small tree, the config file,
+//! and the corpus of `shared/` as a user would lint it.
+
+use std::path::Path;
+
+use crate::support::{Scratch, assert_exit, assert_no_leak, run, stderr, stdout};
+
+const CANARY: &str = "Canary-Pw-9f3b2c1d";
+
+fn tree() -> Scratch {
+    let s = Scratch::new();
+    s.write(
+        "conf/db.yml",
+        format!("db:\n  password: \"{CANARY}\"\n  user: \"$<kv:kv-app/db-user>\"\n"),
+    );
+    s.write("conf/app.properties", "token=$<kv:kv_app/api-token>\n# old=$<kv:kv-app/old>\n");
+    s
+}
+
+#[test]
+fn concise_output_is_exact_and_errors_exit_1() {
+    let s = tree();
+    let output = run(s.path(), &["lint", "conf", "--output-format", "concise"]);
+    assert_exit(&output, 1);
+    assert_eq!(
+        stdout(&output),
+        "conf/app.properties:1:7: error[KV002] invalid vault name `kv_app`: invalid character `_`\n\
+         conf/app.properties:2:7: warning[KV102] placeholder inside a comment is never rendered\n\
+         conf/db.yml:2:14: error[KV101] plaintext credential in `password`\n"
+    );
+    assert!(stderr(&output).contains("2 errors, 1 warning in 2 files"), "{}", stderr(&output));
+}
+
+#[test]
+fn no_format_shows_the_credential() {
+    let s = tree();
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_exit(&output, 1);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+}
+
+#[test]
+fn json_and_github_formats() {
+    let s = tree();
+    let output = run(s.path(), &["lint", "conf/db.yml", "--output-format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json[0]["code"], "KV101");
+    assert_eq!((json[0]["line"].as_u64(), json[0]["column"].as_u64()), (Some(2), Some(14)));
+    let output = run(s.path(), &["lint", "conf/db.yml", "--output-format", "github"]);
+    assert!(
+        stdout(&output).starts_with("::error file=conf/db.yml,line=2,col=14,"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn sarif_passes_microsofts_validator() {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/sarif-multitool");
+    if !tool.exists() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {}", tool.display());
+        eprintln!("SKIPPED: SARIF not validated: {} is missing", tool.display());
+        return;
+    }
+    let s = tree();
+    let output = run(s.path(), &["lint", "conf", "--output-format", "sarif"]);
+    assert_exit(&output, 1);
+    let file = s.write("lint.sarif", &output.stdout);
+    let validated = std::process::Command::new(&tool).arg("validate").arg(&file).output().unwrap();
+    let report = String::from_utf8_lossy(&validated.stdout);
+    let problems: Vec<&str> =
+        report.lines().filter(|l| l.contains(": error ") || l.contains(": warning ")).collect();
+    assert!(problems.is_empty(), "{report}");
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["columnKind"], "unicodeCodePoints");
+}
+
+#[test]
+fn clean_trees_exit_0_and_bad_input_exits_2() {
+    let s = Scratch::new();
+    s.write("ok.yml", "password: \"$<kv:kv-app/db-pass>\"\n");
+    assert_exit(&run(s.path(), &["lint", "ok.yml"]), 0);
+    assert_exit(&run(s.path(), &["lint", "missing.yml"]), 2);
+    s.write("guzzle-kv.toml", "[vaults]\nallow = [\"kv-app\"]\nbogus = 1\n");
+    let output = run(s.path(), &["lint", "ok.yml"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("bogus") && stderr(&output).contains("guzzle-kv.toml"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_config_file_sets_the_allow_list_and_ignores() {
+    let s = Scratch::new();
+    s.write("guzzle-kv.toml", "[vaults]\nallow = [\"kv-app\"]\n\n[[lint.ignore]]\npath = \"legacy/**\"\ncodes = [\"KV101\"]\n");
+    s.write("a.yml", "a: $<kv:kv-other/x>\n");
+    s.write("legacy/b.json", "{\"password\": \"hunter22\"}\n");
+    let output = run(s.path(), &["lint", ".", "--output-format", "concise"]);
+    assert_exit(&output, 1);
+    assert_eq!(
+        stdout(&output),
+        "a.yml:1:4: error[KV301] vault `kv-other` is not in the allow-list\n"
+    );
+    // The allow-list binds render too, before any secret is looked up.
+    let secrets = s.secrets(&[("kv-other/x", "v")]);
+    let output = run(s.path(), &["render", "a.yml", "--secrets-file", secrets.to_str().unwrap()]);
+    assert_exit(&output, 3);
+    assert!(stderr(&output).contains("allow-list"), "{}", stderr(&output));
+}
+
+#[test]
+fn the_shared_corpus_yields_exactly_its_mistakes() {
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/guzzle-like"));
+    let output =
+        run(corpus, &["lint", ".", "--exclude", "mistakes/**", "--output-format", "concise"]);
+    assert_exit(&output, 1);
+    assert_eq!(
+        stdout(&output),
+        "guzzle/conf/environments/dev/connections/ph_jdbc_sqlserver_erp.yml:15:16: warning[KV102] placeholder inside a comment is never rendered\n\
+         guzzle/conf/environments/uat/connections/ph_jdbc_snowflake_edw.yml:13:14: error[KV101] plaintext credential in `password`\n"
+    );
+    let output =
+        run(corpus, &["lint", "mistakes", "--target", "databricks", "--output-format", "json"]);
+    assert_exit(&output, 1);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let codes: Vec<&str> = findings.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "KV201").count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == "KV005").count(), 3, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| c.starts_with("KV00") && **c != "KV005").count(),
+        15,
+        "{codes:?}"
+    );
+}
