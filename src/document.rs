@@ -47,6 +47,14 @@ pub struct SyntaxError {
     pub problem: SyntaxProblem,
 }
 
+/// A file that is not UTF-8 yet holds placeholders.
+#[derive(Debug, thiserror::Error)]
+#[error("`{}` is not valid UTF-8 and holds placeholders", path.display())]
+pub struct NotUtf8 {
+    /// The file.
+    pub path: PathBuf,
+}
+
 /// How many bytes are searched for a NUL to call a file binary.
 const BINARY_PROBE: usize = 8 * 1024;
 
@@ -90,9 +98,18 @@ impl Document {
         std::str::from_utf8(&self.bytes).ok()
     }
 
-    /// Whether bytes that are not text hold anything that starts a placeholder.
-    pub fn has_opaque_placeholder(&self) -> bool {
-        memchr::memmem::find(&self.bytes, b"$<kv:").is_some()
+    /// The text to scan: `None` for a binary file, or for one that is not UTF-8 and holds
+    /// no placeholder (both are copied unchanged). A file that is not UTF-8 but holds one
+    /// cannot be processed byte-exactly, so it is refused.
+    pub fn scannable(&self) -> Result<Option<&str>, NotUtf8> {
+        match self.text() {
+            Some(text) => Ok(Some(text)),
+            None if self.is_binary() => Ok(None),
+            None if memchr::memmem::find(&self.bytes, b"$<kv:").is_some() => {
+                Err(NotUtf8 { path: self.input.path.clone() })
+            }
+            None => Ok(None),
+        }
     }
 }
 

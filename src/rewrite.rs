@@ -142,19 +142,16 @@ fn first_pass(
     substitution: &mut dyn Substitution,
     console: &mut Console,
 ) {
-    let Some(text) = document.text() else {
-        if document.is_binary() {
-            tracing::debug!(path = %document.path().display(), "binary file, copied unchanged");
-        } else if document.has_opaque_placeholder() {
-            console.error(
-                Exit::Input,
-                format!(
-                    "`{}` is not valid UTF-8 and holds placeholders",
-                    document.path().display()
-                ),
-            );
+    let text = match document.scannable() {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            tracing::debug!(path = %document.path().display(), "not text, copied unchanged");
+            return;
         }
-        return;
+        Err(error) => {
+            console.error(Exit::Input, error);
+            return;
+        }
     };
     let prepared = match Prepared::new(document, text) {
         Ok(prepared) => prepared,

@@ -308,17 +308,13 @@ fn lint(args: &LintArgs, config: &Config, stdout: &mut dyn Write, console: &mut 
     let options = LintOptions::new(args, config);
     let mut linted = Vec::new();
     for document in &documents {
-        let Some(text) = document.text() else {
-            if !document.is_binary() && document.has_opaque_placeholder() {
-                console.error(
-                    Exit::Input,
-                    format!(
-                        "`{}` is not valid UTF-8 and holds placeholders",
-                        document.path().display()
-                    ),
-                );
+        let text = match document.scannable() {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(error) => {
+                console.error(Exit::Input, error);
+                continue;
             }
-            continue;
         };
         let diagnostics =
             crate::lint::check_file(document.path(), text, document.file_type, &options);
