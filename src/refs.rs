@@ -35,8 +35,13 @@ impl Inventory {
         let mut index: HashMap<SecretKey, usize> = HashMap::new();
         let mut entries: Vec<Entry> = Vec::new();
         for document in documents {
-            let Some(text) = document.text() else {
-                continue;
+            let text = match document.scannable() {
+                Ok(Some(text)) => text,
+                Ok(None) => continue,
+                Err(error) => {
+                    console.error(Exit::Input, error);
+                    continue;
+                }
             };
             let prepared = match Prepared::new(document, text) {
                 Ok(prepared) => prepared,
