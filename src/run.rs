@@ -2,7 +2,7 @@
 //! function per command.
 
 use std::io::{IsTerminal as _, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
 
@@ -152,7 +152,20 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
     };
     if single_file {
         let into_dir = out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
-        let file = if into_dir { out.join(&inputs[0].relative) } else { out.clone() };
+        let name = if inputs[0].is_stdin {
+            match args.stdin_filename.as_deref().and_then(Path::file_name) {
+                Some(name) => Path::new(name).to_owned(),
+                None if into_dir => {
+                    return Err(
+                        "stdin into a folder needs `--stdin-filename` to name the file".into()
+                    );
+                }
+                None => PathBuf::new(),
+            }
+        } else {
+            inputs[0].relative.clone()
+        };
+        let file = if into_dir { out.join(name) } else { out.clone() };
         if !inputs[0].is_stdin && same_file(&inputs[0].path, &file) {
             return Err(format!(
                 "`-o {}` is the input itself; use `--in-place` to rewrite it",

@@ -253,6 +253,14 @@ fn stdin_and_output_rules() {
     assert_eq!(stdout(&output), "a: <<secrets/kv-app/a>>\n");
 
     assert_exit(&run(s.path(), &["databricks", "-", "-"]), 2);
+    let output = guzzle_kv(s.path())
+        .args(["databricks", "-", "--stdin-filename", "in/x.yaml", "-o", "piped/"])
+        .write_stdin("a: $<kv:kv-app/a>\n")
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert_eq!(s.read("piped/x.yaml"), "a: <<secrets/kv-app/a>>\n");
+    assert_exit(&run(s.path(), &["databricks", "-", "-o", "piped/"]), 2);
     s.write("dir/a.yml", "a: 1\n");
     let output = run(s.path(), &["databricks", "dir"]);
     assert_exit(&output, 2);
