@@ -29,3 +29,87 @@ impl Rule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use pest::{consumes_to, fails_with, parses_to};
+
+    use super::{PlaceholderParser, Rule};
+
+    #[test]
+    fn placeholder_with_and_without_version() {
+        parses_to! {
+            parser: PlaceholderParser,
+            input: "$<kv:kv-app/db-pass>",
+            rule: Rule::placeholder,
+            tokens: [placeholder(0, 20, [
+                opening(0, 5), vault(5, 11), slash(11, 12), secret(12, 19), close(19, 20)
+            ])]
+        };
+        parses_to! {
+            parser: PlaceholderParser,
+            input: "$<kv:a/b/c>",
+            rule: Rule::placeholder,
+            tokens: [placeholder(0, 11, [
+                opening(0, 5), vault(5, 6), slash(6, 7), secret(7, 8), slash(8, 9),
+                version(9, 10), close(10, 11)
+            ])]
+        };
+    }
+
+    #[test]
+    fn escape_and_near_miss() {
+        parses_to! {
+            parser: PlaceholderParser,
+            input: "$$<kv:a/b>",
+            rule: Rule::escape,
+            tokens: [escape(0, 6)]
+        };
+        parses_to! {
+            parser: PlaceholderParser,
+            input: "${KV:a/b}",
+            rule: Rule::near_miss,
+            tokens: [near_miss(0, 5)]
+        };
+    }
+
+    #[test]
+    fn segments_stop_at_whitespace_and_brackets() {
+        fails_with! {
+            parser: PlaceholderParser,
+            input: "$<kv:a b/c>",
+            rule: Rule::placeholder,
+            positives: vec![Rule::slash],
+            negatives: vec![],
+            pos: 6
+        };
+        fails_with! {
+            parser: PlaceholderParser,
+            input: "$<kv:a/>",
+            rule: Rule::placeholder,
+            positives: vec![Rule::secret],
+            negatives: vec![],
+            pos: 7
+        };
+        fails_with! {
+            parser: PlaceholderParser,
+            input: "$<kv:a/b\n>",
+            rule: Rule::placeholder,
+            positives: vec![Rule::slash, Rule::close],
+            negatives: vec![],
+            pos: 8
+        };
+    }
+
+    #[test]
+    fn the_exact_opening_is_never_a_near_miss() {
+        fails_with! {
+            parser: PlaceholderParser,
+            input: "$<kv:a/>",
+            rule: Rule::near_miss,
+            positives: vec![Rule::near_miss],
+            negatives: vec![],
+            pos: 0
+        };
+    }
+}
