@@ -1,7 +1,7 @@
 //! From parsed arguments to an exit code: logging, colour, configuration, and one
 //! function per command.
 
-use std::io::{IsTerminal as _, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
@@ -28,14 +28,8 @@ use crate::walk::{self, Filter, Input, Skipped};
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
     init_logging(cli.global.verbose, cli.global.quiet);
-    let color = match cli.global.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let mut console = Console::new(stderr, color, cli.global.quiet);
+    let color = cli.global.color;
+    let mut console = Console::new(stderr, use_color(color, &std::io::stderr()), cli.global.quiet);
     if let Command::Completions { shell } = cli.command {
         clap_complete::generate(shell, &mut Cli::command(), "guzzle-kv", stdout);
         return 0;
@@ -46,12 +40,24 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
     match cli.command {
         Command::Render(args) => render(&args, &config, stdout, &mut console),
         Command::Databricks(args) => databricks(&args, &config, stdout, &mut console),
-        Command::Lint(args) => lint(&args, &config, stdout, &mut console),
+        Command::Lint(args) => {
+            let color = use_color(color, &std::io::stdout());
+            lint(&args, &config, color, stdout, &mut console);
+        }
         Command::Refs(args) => refs(&args, &config, stdout, &mut console),
         Command::Check(args) => check(&args, &config, stdout, &mut console),
         Command::Completions { .. } => {}
     }
     console.exit.code()
+}
+
+/// Whether to colour a stream: `auto` colours a terminal unless `NO_COLOR` is set.
+fn use_color(choice: ColorChoice, stream: &impl IsTerminal) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stream.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
 /// The configuration file: `--config`, else `guzzle-kv.toml` in the working folder or an
@@ -316,7 +322,13 @@ fn documents(args: &InputArgs, config: &Config, console: &mut Console) -> Option
     )
 }
 
-fn lint(args: &LintArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {
+fn lint(
+    args: &LintArgs,
+    config: &Config,
+    color: bool,
+    stdout: &mut dyn Write,
+    console: &mut Console,
+) {
     let Some(documents) = documents(&args.input, config, console) else { return };
     let options = LintOptions::new(args, config);
     let mut linted = Vec::new();
@@ -346,7 +358,7 @@ fn lint(args: &LintArgs, config: &Config, stdout: &mut dyn Write, console: &mut 
             .collect(),
         files_checked: documents.len(),
     };
-    let reporter = report::reporter(args.output_format, console.color());
+    let reporter = report::reporter(args.output_format, color);
     report_write(reporter.report(&findings, stdout).and_then(|()| stdout.flush()), console);
     let mut summary = Vec::new();
     let _ = reporter.summary(&findings, &mut summary);
