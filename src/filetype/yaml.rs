@@ -397,7 +397,8 @@ impl ScalarJob<'_> {
                 // Chomping keeps the final newlines of the whole value: with an empty
                 // value they are those of the text before the placeholder.
                 let kept = expected.len() - expected.trim_end_matches('\n').len();
-                edits.extend(self.chomping(kept));
+                let only_newlines = kept == expected.len();
+                edits.extend(self.chomping(kept, only_newlines));
             }
             edits.push(Edit::new(self.span(i), written));
         }
@@ -406,7 +407,8 @@ impl ScalarJob<'_> {
     }
 
     /// The edit that sets the block header's chomping to keep `newlines` final newlines.
-    fn chomping(&self, newlines: usize) -> Option<Edit> {
+    /// With `only_newlines` the block has no content line, and clipping would keep none.
+    fn chomping(&self, newlines: usize, only_newlines: bool) -> Option<Edit> {
         static HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
             regex::Regex::new(r"[|>]([-+]?)([1-9]?)([-+]?)[ \t]*(?:#.*)?\r?$").expect("valid regex")
         });
@@ -417,7 +419,7 @@ impl ScalarJob<'_> {
         let found = HEADER.captures(header)?;
         let wanted = match newlines {
             0 => "-",
-            1 => "",
+            1 if !only_newlines => "",
             _ => "+",
         };
         let (first, second) = (found.get(1)?, found.get(3)?);
@@ -720,6 +722,8 @@ mod tests {
             ("k: |\n  line1\n  $<kv:k/c>\nz: 1\n", "") => "k: |\n  line1\n  \nz: 1\n";
         literal_value_ending_in_newline_mid_line:
             ("k: |\n  a $<kv:k/c> b\nz: 1\n", "x\n") => "k: |\n  a x\n   b\nz: 1\n";
+        literal_of_newlines_only_keeps_them:
+            ("k: |2\n  $<kv:k/c>\nz: 1\n", "\n") => "k: |2+\n  \nz: 1\n";
         literal_keep_counts_blank_lines_after:
             ("k: |+\n  $<kv:k/c>\n\nz: 1\n", "t\n\n") => "k: |+\n  t\n\nz: 1\n";
     }

@@ -41,6 +41,8 @@ regressions! {
     yaml_literal_newline_mid_line: "yaml_literal_in_line", "line1\nline2\n";
     // yaml.rs literal: blank lines after the placeholder are kept by `|+` (was refused).
     yaml_literal_keep_blank_lines_after: "yaml_literal_keep_blank_after", "trailing\n\n";
+    // yaml.rs chomping: a value of newlines only needs `+` (clip keeps none; was refused).
+    yaml_literal_newline_only: "yaml_literal_indicator", "\n";
     // properties.rs escape: a first `=` after a blank separator was taken as the separator.
     props_first_equals: "props_blank_separator", "=";
     spark_first_equals: "spark_whole", "=";
