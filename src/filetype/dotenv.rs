@@ -91,9 +91,9 @@ impl Lexer<'_> {
             }
             (State::Key, _) => State::Key,
             (State::AfterKey, _) if blank => State::AfterKey,
-            (State::ValueStart | State::AfterQuote | State::ExpectEnd, _) if blank => {
-                State::ExpectEnd
-            }
+            // dotenvy skips the blanks after `=`.
+            (State::ValueStart, _) if blank => State::ValueStart,
+            (State::AfterQuote | State::ExpectEnd, _) if blank => State::ExpectEnd,
             (State::ValueStart | State::ExpectEnd, b'#') => State::Comment,
             (State::ValueStart | State::AfterQuote, b'\'') => State::Strong,
             (State::ValueStart | State::AfterQuote, b'"') => State::Weak,
@@ -357,6 +357,13 @@ mod tests {
             render(text, "a b$").unwrap(),
             "export URL=\"prea b\\$post\" # note $<kv:a/b>\n"
         );
+    }
+
+    #[test]
+    fn blanks_after_the_equals_sign_are_skipped() {
+        // Found by the round-trip properties: this was refused as text after whitespace.
+        assert_eq!(render("K = $<kv:a/b>\n", "a b").unwrap(), "K = \"a b\"\n");
+        assert_eq!(render("K= $<kv:a/b>\n", "x").unwrap(), "K= x\n");
     }
 
     #[test]

@@ -15,8 +15,11 @@ pub(super) enum Context {
         /// The quotes hold only the item.
         whole: bool,
     },
-    /// In a `"""triple-quoted"""` string.
-    Triple,
+    /// In a `"""triple-quoted"""` string whose text starts at `start`.
+    Triple {
+        /// Where the string's text starts, after the opening quotes.
+        start: usize,
+    },
     /// In unquoted text.
     Unquoted {
         /// The item is the whole value of its field.
@@ -36,6 +39,8 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     state: State,
+    /// Where the last triple-quoted string's text starts.
+    triple_start: usize,
 }
 
 impl Lexer<'_> {
@@ -49,6 +54,7 @@ impl Lexer<'_> {
                     b'"' if next(1) == Some(b'"') && next(2) == Some(b'"') => {
                         self.state = State::Triple;
                         self.pos += 3;
+                        self.triple_start = self.pos;
                     }
                     b'"' => {
                         self.state = State::Quoted;
@@ -89,7 +95,7 @@ impl Lexer<'_> {
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
     let bytes = text.as_bytes();
-    let mut lexer = Lexer { bytes, pos: 0, state: State::Normal };
+    let mut lexer = Lexer { bytes, pos: 0, state: State::Normal, triple_start: 0 };
     items
         .iter()
         .map(|item| {
@@ -103,7 +109,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
                         && !is_escaped(text, start - 1)
                         && bytes.get(end) == Some(&b'"'),
                 },
-                State::Triple => Context::Triple,
+                State::Triple => Context::Triple { start: lexer.triple_start },
                 State::Normal => Context::Unquoted { whole: is_whole_unquoted(bytes, start, end) },
             }
         })
@@ -119,12 +125,12 @@ fn is_whole_unquoted(bytes: &[u8], start: usize, end: usize) -> bool {
         && matches!(after, None | Some(b'\n' | b'\r' | b',' | b'}' | b'#'))
 }
 
-pub(super) fn site(context: Context) -> Site {
-    let whole_value = match context {
+pub(super) fn site(context: &Context) -> Site {
+    let whole_value = match *context {
         Context::Quoted { whole } | Context::Unquoted { whole } => whole,
-        Context::Comment | Context::Triple => false,
+        Context::Comment | Context::Triple { .. } => false,
     };
-    Site { in_comment: context == Context::Comment, whole_value }
+    Site { in_comment: *context == Context::Comment, whole_value }
 }
 
 pub(super) fn encode(
@@ -133,30 +139,56 @@ pub(super) fn encode(
     contexts: &[Context],
     replacements: &[Option<&str>],
 ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
-    collect(items.iter().zip(contexts).zip(replacements).enumerate().map(
-        |(index, ((item, context), replacement))| {
-            let Some(value) = replacement else {
-                return Ok(None);
-            };
-            let range = item.span.range();
-            match context {
-                Context::Comment => Ok(None),
-                Context::Quoted { .. } if is_escaped(text, item.span.offset) => {
-                    Err(escaped_problem(index))
+    collect(
+        items
+            .iter()
+            .zip(contexts)
+            .zip(replacements)
+            .enumerate()
+            .map(|(index, ((item, context), replacement))| {
+                let Some(value) = replacement else {
+                    return Ok(None);
+                };
+                let range = item.span.range();
+                match context {
+                    Context::Comment => Ok(None),
+                    Context::Quoted { .. } if is_escaped(text, item.span.offset) => {
+                        Err(escaped_problem(index))
+                    }
+                    Context::Quoted { .. } => Ok(Some(Edit::new(range, json_escape(value)))),
+                    Context::Triple { start } if !keeps_triple_end(text, *start, &range, value) => {
+                        Err(EncodeProblem::new(
+                            index,
+                            "a triple-quoted HOCON string cannot hold this value: with its neighbours it makes `\"\"\"`",
+                        )
+                        .with_help("use a \"quoted\" string around the placeholder"))
+                    }
+                    Context::Triple { .. } => Ok(Some(Edit::new(range, (*value).to_owned()))),
+                    Context::Unquoted { .. } => Ok(Some(Edit::new(
+                        range,
+                        format!("\"{}\"", json_escape(value)),
+                    ))),
                 }
-                Context::Quoted { .. } => Ok(Some(Edit::new(range, json_escape(value)))),
-                Context::Triple if value.contains("\"\"\"") => Err(EncodeProblem::new(
-                    index,
-                    "a triple-quoted HOCON string cannot hold `\"\"\"`",
-                )
-                .with_help("use a \"quoted\" string around the placeholder")),
-                Context::Triple => Ok(Some(Edit::new(range, (*value).to_owned()))),
-                Context::Unquoted { .. } => {
-                    Ok(Some(Edit::new(range, format!("\"{}\"", json_escape(value)))))
-                }
-            }
-        },
-    ))
+            }),
+    )
+}
+
+/// Where a triple-quoted string's text ends: at the first `"""`, where quotes beyond
+/// three in that run still belong to the text.
+fn triple_end(text: &str) -> Option<usize> {
+    let close = text.find("\"\"\"")?;
+    let run = text[close..].bytes().take_while(|&b| b == b'"').count();
+    Some(close + run - 3)
+}
+
+/// Whether the triple-quoted string whose text starts at `start` still ends where it did
+/// with `value` in place of `range` (no `"""` in the value or made with its neighbours).
+fn keeps_triple_end(text: &str, start: usize, range: &std::ops::Range<usize>, value: &str) -> bool {
+    let Some(end) = triple_end(&text[start..]) else {
+        return false;
+    };
+    let new_text = format!("{}{value}{}", &text[start..range.start], &text[range.end..]);
+    triple_end(&new_text) == Some(end - range.len() + value.len())
 }
 
 #[cfg(test)]
@@ -174,11 +206,27 @@ mod tests {
                 Context::Quoted { whole: true },
                 Context::Comment,
                 Context::Unquoted { whole: true },
-                Context::Triple,
+                Context::Triple { start: 49 },
                 Context::Comment,
                 Context::Quoted { whole: false },
             ]
         );
+    }
+
+    #[test]
+    fn triple_quotes_made_with_the_neighbours_are_refused() {
+        // Found by the round-trip properties: `""` before a `"` closed the string early.
+        let encode_one = |text: &str, value: &str| {
+            let items = scan(text);
+            let contexts = analyze(text, &items);
+            encode(text, &items, &contexts, &[Some(value)])
+        };
+        assert!(encode_one("k = \"\"\"$<kv:a/b>\"x\"\"\"\n", "a\"\"").is_err());
+        assert!(encode_one("k = \"\"\"x\"$<kv:a/b>\"\"\"\n", "\"\"a").is_err());
+        assert!(encode_one("k = \"\"\"$<kv:a/b>\"\"\"\n", "a\"\"").is_ok());
+        // Quotes beyond three in the closing run belong to the string.
+        assert!(encode_one("k = \"\"\"$<kv:a/b>\"\"\"\n", "\"\"\"").is_ok());
+        assert!(encode_one("k = \"\"\"$<kv:a/b>b\"\"\"\n", "a\"\"\"").is_err());
     }
 
     #[test]

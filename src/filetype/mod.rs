@@ -184,10 +184,8 @@ impl Analysis {
         match &self.contexts {
             Contexts::Json => json::sites(text, items),
             Contexts::Yaml(analysis) => yaml::sites(text, items, analysis),
-            Contexts::Properties(contexts, _) => {
-                contexts.iter().copied().map(properties::site).collect()
-            }
-            Contexts::Hocon(contexts) => contexts.iter().copied().map(hocon::site).collect(),
+            Contexts::Properties(contexts, _) => contexts.iter().map(properties::site).collect(),
+            Contexts::Hocon(contexts) => contexts.iter().map(hocon::site).collect(),
             Contexts::Env(contexts) => contexts.iter().map(dotenv::site).collect(),
             Contexts::Text => text::sites(items),
         }

@@ -15,10 +15,10 @@ pub(super) struct Context {
     /// The item starts a run of value text (the value's start, or a continuation line's),
     /// where leading whitespace would be skipped.
     at_chunk_start: bool,
-    /// The item ends the value.
-    at_value_end: bool,
     /// The item is the whole value.
     whole: bool,
+    /// The bytes of the value (or of the key, for an item in a key).
+    value: (usize, usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,12 +148,12 @@ fn context(line: &Line, start: usize, end: usize) -> Context {
     Context {
         role,
         at_chunk_start: line.chunk_starts.contains(&start),
-        at_value_end: end == line.value_end,
         whole: start == line.value_start && end == line.value_end,
+        value: (line.value_start, line.value_end),
     }
 }
 
-pub(super) fn site(context: Context) -> Site {
+pub(super) fn site(context: &Context) -> Site {
     Site { in_comment: context.role == Role::Comment, whole_value: context.whole }
 }
 
@@ -173,22 +173,86 @@ pub(super) fn encode(
             if is_escaped(text, item.span.offset) {
                 return Err(escaped_problem(index));
             }
-            if spark && trims(value, *context) {
+            let range = item.span.range();
+            if spark && context.role == Role::Value && trims(text, range.clone(), value, context) {
                 return Err(EncodeProblem::new(
                     index,
                     "the value starts or ends with whitespace, which Spark trims from spark-defaults.conf values",
                 ));
             }
-            let encoded = escape(value, context.role == Role::Key, context.at_chunk_start);
-            Ok(Some(Edit::new(item.span.range(), encoded)))
+            let next = text.as_bytes().get(range.end).copied();
+            if context.role == Role::Key && value.is_empty() && starts_line(text, range.start)
+                && next.is_none_or(|b| is_blank(b) || is_eol(b))
+            {
+                return Err(EncodeProblem::new(
+                    index,
+                    "an empty value cannot be a key followed by whitespace",
+                )
+                .with_help("separate the key from its value with `=`"));
+            }
+            let mut encoded = escape(value, context.role == Role::Key, context.at_chunk_start);
+            let mut range = range;
+            if value.is_empty() && context.at_chunk_start && next.is_some_and(is_blank) {
+                // The blank after an empty value would start the run and be skipped.
+                encoded = escape(&char::from(next.unwrap_or(b' ')).to_string(), false, true);
+                range.end += 1;
+            }
+            Ok(Some(Edit::new(range, encoded)))
         },
     ))
 }
 
-fn trims(value: &str, context: Context) -> bool {
-    let leading = value.chars().next().is_some_and(|c| c <= ' ');
-    let trailing = value.chars().last().is_some_and(|c| c <= ' ');
-    (leading && context.at_chunk_start) || (trailing && context.at_value_end)
+/// Whether Spark's trim of the whole value would cut into `value` written at `range`:
+/// the value as read must trim to the trimmed text around the item with `value` in it.
+fn trims(text: &str, range: std::ops::Range<usize>, value: &str, context: &Context) -> bool {
+    let is_trimmed = |c: char| c <= ' ';
+    let before = unescape(&text[context.value.0..range.start]);
+    let after = unescape(&text[range.end..context.value.1]);
+    let read = format!("{before}{value}{after}");
+    let meant = format!(
+        "{}{value}{}",
+        before.trim_start_matches(is_trimmed),
+        after.trim_end_matches(is_trimmed)
+    );
+    read.trim_matches(is_trimmed) != meant
+}
+
+/// Whether `offset` is the first non-blank byte of its line.
+fn starts_line(text: &str, offset: usize) -> bool {
+    text.as_bytes()[..offset].iter().rev().take_while(|&&b| !is_eol(b)).all(|&b| is_blank(b))
+}
+
+/// A run of value text as `Properties.load` reads it: escapes resolved, line
+/// continuations and the blanks after them dropped.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(eol @ ('\r' | '\n')) => {
+                if eol == '\r' {
+                    chars.next_if_eq(&'\n');
+                }
+                while chars.next_if(|c| matches!(c, ' ' | '\t' | '\x0c')).is_some() {}
+            }
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let unit = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(unit.unwrap_or('\u{FFFD}'));
+            }
+            Some(c) => out.push(c),
+            None => {}
+        }
+    }
+    out
 }
 
 /// Java properties escaping. `key` adds the separators; `leading` protects a first space
@@ -203,6 +267,11 @@ fn escape(value: &str, key: bool, leading: bool) -> String {
             '\t' => out.push_str("\\t"),
             '\u{c}' => out.push_str("\\f"),
             ' ' if key || (leading && i == 0) => out.push_str("\\ "),
+            // After a key ended by whitespace, a first `=` or `:` would be the separator.
+            '=' | ':' if leading && i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
             '=' | ':' | '#' | '!' if key => {
                 out.push('\\');
                 out.push(c);
@@ -249,6 +318,37 @@ mod tests {
     fn crlf_lines() {
         let text = "a=1\r\nb=$<kv:a/b>\r\n";
         assert_eq!(roles(text), [(Role::Value, true)]);
+    }
+
+    fn render(text: &str, value: &str, spark: bool) -> Result<String, Vec<EncodeProblem>> {
+        let items = scan(text);
+        let contexts = analyze(text, &items);
+        let edits = encode(text, &items, &contexts, &[Some(value)], spark)?;
+        Ok(String::from_utf8(super::super::apply(text.as_bytes(), &edits).to_vec()).unwrap())
+    }
+
+    /// `name: (template, value, spark) => rendered`, or `=> err` for a refusal.
+    macro_rules! renders {
+        ($($name:ident: ($text:expr, $value:expr, $spark:expr) => $expected:tt;)*) => {$(
+            #[test]
+            fn $name() {
+                renders!(@check render($text, $value, $spark), $expected);
+            }
+        )*};
+        (@check $got:expr, err) => { assert!($got.is_err()) };
+        (@check $got:expr, $expected:expr) => { assert_eq!($got.unwrap(), $expected) };
+    }
+
+    // Found by the round-trip properties (tests/it/roundtrip).
+    renders! {
+        first_equals_after_blank_separator_is_escaped: ("k   $<kv:a/b>\n", "=x", false) => "k   \\=x\n";
+        first_colon_is_escaped: ("k=$<kv:a/b>\n", ":x", true) => "k=\\:x\n";
+        empty_value_keeps_the_blanks_after_it: ("k=$<kv:a/b>   \n", "", false) => "k=\\   \n";
+        spark_trims_template_blanks_too: ("k $<kv:a/b>   \n", "x ", true) => err;
+        spark_keeps_edge_blanks_inside_the_value: ("k a\\\n  $<kv:a/b>\\\n  b\n", " x ", true) => "k a\\\n  \\ x \\\n  b\n";
+        spark_refuses_edge_blanks_at_the_value_edge: ("k $<kv:a/b>\n", "x\n", true) => err;
+        empty_key_before_a_blank_is_refused: ("$<kv:a/b> v\n", "", false) => err;
+        empty_key_before_equals_is_fine: ("$<kv:a/b>=v\n", "", false) => "=v\n";
     }
 
     #[test]

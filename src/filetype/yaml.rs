@@ -22,6 +22,9 @@ pub(super) struct Scalar {
     value: String,
     /// Its position among all scalar events, to find it again when reading back.
     ordinal: usize,
+    /// Inside a flow collection (`[...]`, `{...}`), where more characters end a plain
+    /// scalar.
+    in_flow: bool,
 }
 
 /// The scalars of a file that hold items, and for each item the scalar it is in.
@@ -62,25 +65,39 @@ impl Offsets<'_> {
     }
 }
 
-/// One scalar event: its ordinal, style, byte range and value.
-type ScalarEvent = (usize, ScalarStyle, Range<usize>, String);
+/// One scalar event: its ordinal, style, byte range, value and whether it is in a flow
+/// collection.
+type Found = (usize, ScalarStyle, Range<usize>, String, bool);
 
 /// Every scalar event in order, with its byte range.
-fn scalars(text: &str) -> Result<Vec<ScalarEvent>, SyntaxProblem> {
+fn scalars(text: &str) -> Result<Vec<Found>, SyntaxProblem> {
     let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
     let mut found = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut ordinal = 0;
+    // For each open collection, whether it is a flow collection.
+    let mut flows: Vec<bool> = Vec::new();
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let offset = offsets.byte(e.marker().index());
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
-        if let Event::Scalar(value, style, _, _) = event {
-            let start = offsets.byte(span.start.index());
-            let end = offsets.byte(span.end.index());
-            found.push((ordinal, style, start..end, value.into_owned()));
-            ordinal += 1;
+        match event {
+            Event::Scalar(value, style, _, _) => {
+                let start = offsets.byte(span.start.index());
+                let end = offsets.byte(span.end.index());
+                let in_flow = flows.contains(&true);
+                found.push((ordinal, style, start..end, value.into_owned(), in_flow));
+                ordinal += 1;
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let start = offsets.byte(span.start.index());
+                flows.push(matches!(text.as_bytes().get(start), Some(b'[' | b'{')));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                flows.pop();
+            }
+            _ => {}
         }
     }
     Ok(found)
@@ -96,7 +113,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, Syntax
             next += 1;
         }
         let owner = all.get(next).filter(|s| s.2.start <= range.start && range.end <= s.2.end);
-        analysis.owners.push(owner.map(|(ordinal, style, range, value)| {
+        analysis.owners.push(owner.map(|(ordinal, style, range, value, in_flow)| {
             let known = analysis.scalars.last().is_some_and(|s| s.ordinal == *ordinal);
             if !known {
                 analysis.scalars.push(Scalar {
@@ -104,6 +121,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, Syntax
                     range: range.clone(),
                     value: value.clone(),
                     ordinal: *ordinal,
+                    in_flow: *in_flow,
                 });
             }
             analysis.scalars.len() - 1
@@ -135,6 +153,8 @@ pub(super) fn encode(
 ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
     let mut results = Vec::new();
     let mut checks = Vec::new();
+    // One pass groups the items by scalar; filtering every item per scalar would be
+    // quadratic on a file with many placeholders.
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); analysis.scalars.len()];
     for (i, owner) in analysis.owners.iter().enumerate() {
         if let (Some(owner), Some(_)) = (owner, replacements[i]) {
@@ -180,7 +200,7 @@ fn verify(
     let failed: Vec<EncodeProblem> = checks
         .iter()
         .filter(|(ordinal, expected, _)| {
-            read_back.get(*ordinal).is_none_or(|(_, _, _, value)| value != expected)
+            read_back.get(*ordinal).is_none_or(|(_, _, _, value, _)| value != expected)
         })
         .map(|c| problem(c.2))
         .collect();
@@ -228,6 +248,12 @@ impl ScalarJob<'_> {
                 return Err(escaped_problem(i));
             }
             let (leading, trailing) = self.line_edges(i);
+            if self.value(i).is_empty() && (leading || trailing) {
+                // Nothing would stand between the line's edge and the whitespace beside
+                // the placeholder, which line folding would then eat (or the line would
+                // become empty, a line feed). One line holds the value exactly.
+                return self.requoted();
+            }
             edits.push(Edit::new(self.span(i), dq_escape(self.value(i), leading, trailing)));
         }
         Ok((edits, None))
@@ -239,11 +265,12 @@ impl ScalarJob<'_> {
             let value = self.value(i);
             let (leading, trailing) = self.line_edges(i);
             let edge_space = (leading && value.starts_with([' ', '\t']))
-                || (trailing && value.ends_with([' ', '\t']));
+                || (trailing && value.ends_with([' ', '\t']))
+                || ((leading || trailing) && value.is_empty());
             if value.contains(['\n', '\r']) || !value.chars().all(is_printable) || edge_space {
                 return Err(EncodeProblem::new(
                     i,
-                    "a single-quoted scalar cannot hold this value (a line break or a control character)",
+                    "a single-quoted scalar cannot hold this value here (a line break, a control character, or edge blanks that line folding drops)",
                 )
                 .with_help("use double quotes around the placeholder"));
             }
@@ -258,12 +285,17 @@ impl ScalarJob<'_> {
             let new_text =
                 super::apply(self.text[self.scalar.range.clone()].as_bytes(), &self.shifted(&raw));
             let new_text = std::str::from_utf8(&new_text).expect("edits keep UTF-8");
-            if is_plain_safe(new_text) {
+            if is_plain_safe(new_text, self.scalar.in_flow) {
                 return Ok((raw, None));
             }
             let quoted = format!("\"{}\"", dq_escape(new_text, false, false));
             return Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], None));
         }
+        self.requoted()
+    }
+
+    /// The whole scalar rewritten as a one-line double-quoted scalar holding its new value.
+    fn requoted(&self) -> Result<Encoded, EncodeProblem> {
         let expected = self.substituted(false).ok_or_else(|| self.unreadable())?;
         let quoted = format!("\"{}\"", dq_escape(&expected, false, false));
         Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], Some(expected)))
@@ -292,6 +324,7 @@ impl ScalarJob<'_> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
         let tail = self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty();
+        let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
         let mut edits = Vec::new();
         for &i in self.members {
             let value = self.value(i);
@@ -302,22 +335,35 @@ impl ScalarJob<'_> {
                 )
                 .with_help("use a double-quoted scalar: key: \"$<kv:...>\""));
             }
-            let body = if i == last && tail { value.trim_end_matches('\n') } else { value };
-            let mut written = indent_lines(body, indent);
-            if i == last && tail {
+            let at_tail = i == last && tail;
+            let body = if at_tail { value.trim_end_matches('\n') } else { value };
+            // Text after the item on its line needs the block's indentation before it.
+            let mut written = indent_lines(body, indent, !at_tail);
+            if at_tail {
+                // The line breaks after the placeholder, up to the next content (or the
+                // end of the file), are the value's final newlines too.
                 let newlines = value.len() - body.len();
-                written.push_str(&"\n".repeat(newlines.saturating_sub(1)));
-                edits.extend(self.chomping(newlines));
+                let after = &self.text[self.span(i).end..];
+                let blank_run = after
+                    .find(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+                    .map_or(after, |end| &after[..end]);
+                let breaks_after = blank_run.matches('\n').count();
+                written.push_str(&"\n".repeat(newlines.saturating_sub(breaks_after)));
+                // Chomping keeps the final newlines of the whole value: with an empty
+                // value they are those of the text before the placeholder.
+                let kept = expected.len() - expected.trim_end_matches('\n').len();
+                let only_newlines = kept == expected.len();
+                edits.extend(self.chomping(kept, only_newlines));
             }
             edits.push(Edit::new(self.span(i), written));
         }
         edits.sort_by_key(|e| e.range.start);
-        let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
         Ok((edits, Some(expected)))
     }
 
     /// The edit that sets the block header's chomping to keep `newlines` final newlines.
-    fn chomping(&self, newlines: usize) -> Option<Edit> {
+    /// With `only_newlines` the block has no content line, and clipping would keep none.
+    fn chomping(&self, newlines: usize, only_newlines: bool) -> Option<Edit> {
         static HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
             regex::Regex::new(r"[|>]([-+]?)([1-9]?)([-+]?)[ \t]*(?:#.*)?\r?$").expect("valid regex")
         });
@@ -328,7 +374,7 @@ impl ScalarJob<'_> {
         let found = HEADER.captures(header)?;
         let wanted = match newlines {
             0 => "-",
-            1 => "",
+            1 if !only_newlines => "",
             _ => "+",
         };
         let (first, second) = (found.get(1)?, found.get(3)?);
@@ -411,13 +457,16 @@ impl ScalarJob<'_> {
     }
 }
 
-fn indent_lines(value: &str, indent: usize) -> String {
+/// Indents every line of `value` after the first; empty lines stay empty, except the
+/// last with `pad_last` (text of the template follows it on that line).
+fn indent_lines(value: &str, indent: usize, pad_last: bool) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(value.len());
+    let count = value.split('\n').count();
     for (n, line) in value.split('\n').enumerate() {
         if n > 0 {
             out.push('\n');
-            if !line.is_empty() {
+            if !line.is_empty() || (pad_last && n + 1 == count) {
                 out.push_str(&pad);
             }
         }
@@ -468,8 +517,9 @@ fn dq_escape(value: &str, leading: bool, trailing: bool) -> String {
 }
 
 /// Whether `text`, as a plain scalar, reads back as exactly this string under YAML 1.2
-/// and 1.1 (in block and flow context alike). Conservative: when in doubt, quote.
-fn is_plain_safe(text: &str) -> bool {
+/// and 1.1. In a flow collection YAML 1.1 readers also end a plain scalar at `?` (`PyYAML`)
+/// and at `:` (older `PyYAML` and `SnakeYAML`). Conservative: when in doubt, quote.
+fn is_plain_safe(text: &str, in_flow: bool) -> bool {
     const INDICATORS: &str = "-?:,[]{}#&*!|>'\"%@`";
     const TYPED_WORDS: &[&str] = &[
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
@@ -492,6 +542,7 @@ fn is_plain_safe(text: &str) -> bool {
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
         && !text.contains(" #")
+        && !(in_flow && text.contains(['?', ':']))
 }
 
 #[cfg(test)]
@@ -561,6 +612,39 @@ mod tests {
         let analysis = analyze(text, &items).unwrap();
         let sites = sites(text, &items, &analysis);
         assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
+    }
+
+    /// `name: (template, value) => rendered`, or `=> err` for a refusal.
+    macro_rules! renders {
+        ($($name:ident: ($text:expr, $value:expr) => $expected:tt;)*) => {$(
+            #[test]
+            fn $name() {
+                renders!(@check render($text, $value), $expected);
+            }
+        )*};
+        (@check $got:expr, err) => { assert!($got.is_err()) };
+        (@check $got:expr, $expected:expr) => { assert_eq!($got.unwrap(), $expected) };
+    }
+
+    // Found by the round-trip properties (tests/it/roundtrip).
+    renders! {
+        flow_question_mark_gets_quotes: ("k: [a, $<kv:k/c>]\n", "a?b") => "k: [a, \"a?b\"]\n";
+        flow_colon_gets_quotes: ("k: {x: $<kv:k/c>}\n", "a:b") => "k: {x: \"a:b\"}\n";
+        block_question_mark_stays_plain: ("k: $<kv:k/c>\n", "a?b:c") => "k: a?b:c\n";
+        double_quoted_empty_at_line_edge_joins_the_lines:
+            ("k: \"first\n  $<kv:k/c> last\"\n", "") => "k: \"first  last\"\n";
+        double_quoted_empty_alone_on_a_line:
+            ("k: \"first\n  $<kv:k/c>\n  last\"\n", "") => "k: \"first  last\"\n";
+        single_quoted_empty_at_line_edge_is_refused: ("k: 'a\n  $<kv:k/c>\n  b'\n", "") => err;
+        literal_at_end_of_file_writes_its_newline: ("k: |\n  $<kv:k/c>", "a\nb\n") => "k: |\n  a\n  b\n";
+        literal_empty_tail_keeps_the_newline_before:
+            ("k: |\n  line1\n  $<kv:k/c>\nz: 1\n", "") => "k: |\n  line1\n  \nz: 1\n";
+        literal_value_ending_in_newline_mid_line:
+            ("k: |\n  a $<kv:k/c> b\nz: 1\n", "x\n") => "k: |\n  a x\n   b\nz: 1\n";
+        literal_of_newlines_only_keeps_them:
+            ("k: |2\n  $<kv:k/c>\nz: 1\n", "\n") => "k: |2+\n  \nz: 1\n";
+        literal_keep_counts_blank_lines_after:
+            ("k: |+\n  $<kv:k/c>\n\nz: 1\n", "t\n\n") => "k: |+\n  t\n\nz: 1\n";
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Lint of the shared Guzzle-like corpus (`../shared/corpus/guzzle-like`): the mistakes
+//! Lint of the Guzzle-like corpus (the copy in `fixtures/guzzle-like`): the mistakes
 //! folder yields exactly its errors, the rest exactly its one plaintext password and its
 //! comment warning.
 
@@ -9,7 +9,7 @@ use super::{LintOptions, check_file};
 use crate::filetype::FileType;
 
 fn corpus() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/guzzle-like");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guzzle-like");
     if root.is_dir() {
         return Some(root);
     }

@@ -8,4 +8,5 @@ mod cli;
 mod keyvault;
 mod lint;
 mod render_keyvault;
+mod roundtrip;
 mod support;
