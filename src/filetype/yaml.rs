@@ -337,8 +337,15 @@ impl ScalarJob<'_> {
             }
             let at_tail = i == last && tail;
             let body = if at_tail { value.trim_end_matches('\n') } else { value };
+            // New lines end like the placeholder's own line, so a CRLF file stays CRLF.
+            let line_end = &self.text[self.span(i).end..];
+            let newline = if line_end.split('\n').next().is_some_and(|l| l.ends_with('\r')) {
+                "\r\n"
+            } else {
+                "\n"
+            };
             // Text after the item on its line needs the block's indentation before it.
-            let mut written = indent_lines(body, indent, !at_tail);
+            let mut written = indent_lines(body, indent, !at_tail, newline);
             if at_tail {
                 // The line breaks after the placeholder, up to the next content (or the
                 // end of the file), are the value's final newlines too.
@@ -348,7 +355,7 @@ impl ScalarJob<'_> {
                     .find(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
                     .map_or(after, |end| &after[..end]);
                 let breaks_after = blank_run.matches('\n').count();
-                written.push_str(&"\n".repeat(newlines.saturating_sub(breaks_after)));
+                written.push_str(&newline.repeat(newlines.saturating_sub(breaks_after)));
                 // Chomping keeps the final newlines of the whole value: with an empty
                 // value they are those of the text before the placeholder.
                 let kept = expected.len() - expected.trim_end_matches('\n').len();
@@ -459,13 +466,13 @@ impl ScalarJob<'_> {
 
 /// Indents every line of `value` after the first; empty lines stay empty, except the
 /// last with `pad_last` (text of the template follows it on that line).
-fn indent_lines(value: &str, indent: usize, pad_last: bool) -> String {
+fn indent_lines(value: &str, indent: usize, pad_last: bool, newline: &str) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(value.len());
     let count = value.split('\n').count();
     for (n, line) in value.split('\n').enumerate() {
         if n > 0 {
-            out.push('\n');
+            out.push_str(newline);
             if !line.is_empty() || (pad_last && n + 1 == count) {
                 out.push_str(&pad);
             }
@@ -624,6 +631,11 @@ mod tests {
         )*};
         (@check $got:expr, err) => { assert!($got.is_err()) };
         (@check $got:expr, $expected:expr) => { assert_eq!($got.unwrap(), $expected) };
+    }
+
+    renders! {
+        literal_lines_keep_the_files_crlf:
+            ("k: |\r\n  $<kv:k/c>\r\nz: 1\r\n", "a\nb\n") => "k: |\r\n  a\r\n  b\r\nz: 1\r\n";
     }
 
     // Found by the round-trip properties (tests/it/roundtrip).
