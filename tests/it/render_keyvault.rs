@@ -159,3 +159,40 @@ fn check_reports_missing_secrets_without_reading_values() {
     );
     assert!(emulators["kv-app"].records().iter().all(|r| !r.value_returned));
 }
+
+#[test]
+fn a_slow_fetch_shows_progress_on_a_terminal_only() {
+    let emulators = emulators(&[("kv-app/slow", "slow-value-Zq7")]);
+    let emulator = &emulators["kv-app"];
+    emulator.fault("slow", Fault::Latency(std::time::Duration::from_millis(1800)), None);
+    let s = Scratch::new();
+    s.write("a.txt", "$<kv:kv-app/slow>\n");
+    let ca_file = s.write("test-ca.pem", &emulator.ca_pem);
+    let bin = assert_cmd::cargo::cargo_bin("guzzle-kv");
+    let command = format!(
+        "'{}' render a.txt -o out.txt --auth managed-identity --vault-url kv-app={}",
+        bin.display(),
+        emulator.vault_url()
+    );
+    // `script` gives the binary a terminal for stderr, as an interactive shell would.
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(s.path())
+        .env("GUZZLE_KV_NO_IMDS", "1")
+        .env("SSL_CERT_FILE", &ca_file)
+        .env_remove("SSL_CERT_DIR")
+        .env("IDENTITY_ENDPOINT", emulator.identity_endpoint())
+        .env("IDENTITY_HEADER", IDENTITY_HEADER)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("fetching secrets"), "{shown}");
+    assert_no_leak("slow-value-Zq7", &shown);
+    assert_eq!(s.read("out.txt"), "slow-value-Zq7\n");
+
+    let output = run_kv(s.path(), &s, &emulators, &["render", "a.txt", "-o", "out2.txt"], "5");
+    assert_exit(&output, 0);
+    assert!(!stderr(&output).contains("fetching secrets"), "{}", stderr(&output));
+}
