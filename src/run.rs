@@ -2,7 +2,8 @@
 //! function per command.
 
 use std::io::{IsTerminal as _, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::CommandFactory as _;
 
@@ -24,6 +25,53 @@ use crate::vault::file::FileSource;
 use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
 use crate::vault::{Lookup, SecretSource};
 use crate::walk::{self, Filter, Input, Skipped};
+
+/// Where to report a bug.
+pub const ISSUES: &str = "https://github.com/guzzle-kv/guzzle-kv/issues";
+
+/// Set by the panic hook, on whichever thread panicked.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// [`run`] with the panic hook installed: a panic anywhere, on any thread, prints one
+/// line naming its location and exits 2. Temporary files are removed as the stack unwinds.
+pub fn run_guarded(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
+    install_panic_hook();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, stdout, stderr)));
+    match result {
+        Ok(_) if PANICKED.load(Ordering::SeqCst) => Exit::Input.code(),
+        Ok(code) => code,
+        Err(_) => Exit::Input.code(),
+    }
+}
+
+/// Replaces the default panic message. The default prints the payload, and a payload can
+/// hold a secret value (a formatted `expect`, say), so this one names only the location.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if PANICKED.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let location = info.location().map_or_else(
+            || "unknown location".to_owned(),
+            |l| format!("{}:{}", l.file(), l.line()),
+        );
+        // The library prints only through a console, but a panic has none at hand.
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error, this is a bug: {location}; please report it at {ISSUES}"
+        );
+    }));
+}
+
+/// Panics when `GUZZLE_KV_DEBUG_PANIC` names `point`, with `value` in the payload: the leak
+/// tests use it to show that the panic hook never prints a payload. Debug builds only.
+#[cfg(debug_assertions)]
+pub(crate) fn injected_panic(point: &str, value: &str) {
+    if std::env::var_os("GUZZLE_KV_DEBUG_PANIC").is_some_and(|p| p == point) {
+        panic!("injected panic at {point} holding {value}");
+    }
+}
 
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
@@ -96,13 +144,14 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-/// Lists the inputs, reporting what the walk passed over at `-v`.
+/// Lists the inputs, reporting what the walk passed over at `-v`; also returns the stale
+/// temporary files it met.
 fn inputs(
     args: &InputArgs,
     config: &Config,
     skip_dir: Option<&Path>,
     console: &mut Console,
-) -> Option<Vec<Input>> {
+) -> Option<(Vec<Input>, Vec<PathBuf>)> {
     let include: Vec<String> = config.files.include.iter().chain(&args.include).cloned().collect();
     let exclude: Vec<String> = config.files.exclude.iter().chain(&args.exclude).cloned().collect();
     let mut filter = match Filter::new(&include, &exclude) {
@@ -115,6 +164,7 @@ fn inputs(
     filter.skip_dir = skip_dir.map(Path::to_owned);
     match walk::walk(&args.paths, &filter) {
         Ok((inputs, skipped)) => {
+            let mut stale = Vec::new();
             for skip in skipped {
                 match skip {
                     Skipped::Link(path) => {
@@ -122,10 +172,14 @@ fn inputs(
                     }
                     Skipped::Temporary(path) => {
                         tracing::debug!(path = %path.display(), "stale temporary file skipped");
+                        stale.push(path);
+                    }
+                    Skipped::Special(path) => {
+                        tracing::debug!(path = %path.display(), "not a regular file, skipped");
                     }
                 }
             }
-            Some(inputs)
+            Some((inputs, stale))
         }
         Err(error) => {
             console.error(Exit::Input, error_chain(&error));
@@ -189,7 +243,7 @@ fn job(
     console: &mut Console,
 ) -> Option<Job> {
     let types = file_types(args, config, console)?;
-    let inputs = inputs(args, config, output.out.as_deref(), console)?;
+    let (inputs, stale) = inputs(args, config, output.out.as_deref(), console)?;
     let target = match target(args, output, &inputs) {
         Ok(target) => target,
         Err(message) => {
@@ -204,6 +258,7 @@ fn job(
         stdin_name: args.stdin_filename.clone(),
         dry_run: output.dry_run,
         strict: output.strict,
+        stale,
     })
 }
 
@@ -285,7 +340,7 @@ fn key_vault(args: &VaultArgs, config: &Config, console: &mut Console) -> Option
 /// Reads every input, reporting those that cannot be read.
 fn documents(args: &InputArgs, config: &Config, console: &mut Console) -> Option<Vec<Document>> {
     let types = file_types(args, config, console)?;
-    let inputs = inputs(args, config, None, console)?;
+    let (inputs, _) = inputs(args, config, None, console)?;
     let stdin_name = args.stdin_filename.as_deref();
     Some(
         inputs
