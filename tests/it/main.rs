@@ -5,6 +5,7 @@
 
 mod cases;
 mod cli;
+mod hardening;
 mod keyvault;
 mod render_keyvault;
 mod support;
