@@ -5,7 +5,9 @@
 
 mod cases;
 mod cli;
+mod crash;
 mod hardening;
 mod keyvault;
+mod leaks;
 mod render_keyvault;
 mod support;
