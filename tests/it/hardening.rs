@@ -225,7 +225,8 @@ fn an_unreadable_file_or_folder_is_an_input_error() {
         eprintln!("skipped the mode-000 folder case: root reads folders whatever their mode");
         return;
     }
-    std::fs::set_permissions(s.path().join("tree"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(s.path().join("tree"), std::fs::Permissions::from_mode(0o000))
+        .unwrap();
     let output = render(&s, &["tree", "-o", "out"]);
     std::fs::set_permissions(s.path().join("tree"), std::fs::Permissions::from_mode(0o755))
         .unwrap();
