@@ -90,6 +90,18 @@ pub fn check_destination(path: &Path) -> Result<Option<u32>, OutputError> {
     Ok(Some(meta.mode() & 0o7777))
 }
 
+/// Checks that no folder between `root` and `root/relative` is a symbolic link (`root`
+/// itself may be one: the user named it).
+pub fn check_folders_below(root: &Path, relative: &Path) -> Result<(), OutputError> {
+    for folder in relative.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
+        let path = root.join(folder);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(OutputError::Link { path });
+        }
+    }
+    Ok(())
+}
+
 /// Temporary files waiting to be renamed over their destinations. Dropping a `Stage`
 /// without [`Stage::commit`] removes every temporary file and every folder it created.
 #[derive(Debug, Default)]
@@ -283,6 +295,13 @@ mod tests {
         ));
         fs::set_permissions(&target, fs::Permissions::from_mode(0o440)).unwrap();
         assert!(matches!(check_destination(&target), Err(OutputError::ReadOnly { .. })));
+        fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("sub")).unwrap();
+        assert!(matches!(
+            check_folders_below(dir.path(), Path::new("sub/a.yml")),
+            Err(OutputError::Link { .. })
+        ));
+        assert!(check_folders_below(&dir.path().join("sub"), Path::new("a.yml")).is_ok());
         assert_eq!(fs::read_to_string(&target).unwrap(), "t");
     }
 }

@@ -10,7 +10,7 @@ use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
 use crate::filetype::{FileTypes, Site, apply};
-use crate::output::{Stage, check_destination};
+use crate::output::{Stage, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
 use crate::walk::Input;
@@ -193,6 +193,14 @@ fn check_destinations(job: &Job, console: &mut Console) {
     for destination in destinations {
         if let Err(error) = check_destination(&destination) {
             console.error(Exit::Input, error);
+        }
+    }
+    // A link among the mirror's own folders would send files to its target.
+    if let Target::Mirror(dir) = &job.target {
+        for input in &job.inputs {
+            if let Err(error) = check_folders_below(dir, &input.relative) {
+                console.error(Exit::Input, error);
+            }
         }
     }
 }

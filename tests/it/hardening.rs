@@ -372,3 +372,17 @@ fn non_utf8_files_with_placeholders_are_refused_by_render() {
     assert_clean_failure(&s, &before, &output, 2);
     assert!(stderr(&output).contains("tree/latin1.properties"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_linked_folder_inside_the_mirror_is_refused() {
+    let s = Scratch::new();
+    s.write("tree/sub/a.yml", "a: $<kv:kv-app/a>\n");
+    std::fs::create_dir_all(s.path().join("elsewhere")).unwrap();
+    std::fs::create_dir_all(s.path().join("out")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", s.path().join("out/sub")).unwrap();
+    s.secrets(&[("kv-app/a", VALUE)]);
+    let before = snapshot(s.path());
+    let output = render(&s, &["tree", "-o", "out"]);
+    assert_clean_failure(&s, &before, &output, 2);
+    assert!(stderr(&output).contains("out/sub"), "{}", stderr(&output));
+}
