@@ -217,6 +217,16 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
     if out.exists() && !out.is_dir() {
         return Err(format!("`-o {}` must be a folder for several inputs", out.display()));
     }
+    // A mirror onto the inputs themselves would be `--in-place` without saying so.
+    if let Some(input) =
+        inputs.iter().find(|i| !i.is_stdin && same_file(&i.path, &out.join(&i.relative)))
+    {
+        return Err(format!(
+            "`-o {}` would overwrite the input `{}`; use `--in-place` to rewrite inputs",
+            out.display(),
+            input.path.display()
+        ));
+    }
     Ok(Target::Mirror(out.clone()))
 }
 

@@ -192,12 +192,15 @@ fn an_output_folder_inside_the_tree_is_not_walked() {
 }
 
 #[test]
-fn missing_paths_and_inputs_given_twice_are_refused() {
+fn missing_paths_inputs_given_twice_and_outputs_onto_inputs_are_refused() {
     let s = Scratch::new();
     s.write("a.yml", "a: $<kv:kv-app/a>\n");
     s.secrets(&[("kv-app/a", VALUE)]);
+    s.write("tree/b.yml", "b: $<kv:kv-app/a>\n");
     let before = snapshot(s.path());
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 6] = [
+        &["tree", "-o", "tree"],
+        &["tree", "a.yml", "-o", "./tree/"],
         &["missing.yml", "-o", "out.yml"],
         &["a.yml", "./a.yml", "-o", "out"],
         &["-", "-", "-o", "out"],
