@@ -143,13 +143,16 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or has an unknown key or a value of the wrong type.
-    #[error("invalid configuration file `{}`", path.display())]
+    #[error("invalid configuration file `{}` at line {line}, column {column}: {message}", path.display())]
     Syntax {
         /// The file.
         path: PathBuf,
-        /// The TOML reader's error, which names the key, line and column.
-        #[source]
-        source: Box<toml::de::Error>,
+        /// The TOML reader's message, without the source snippet it would print.
+        message: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
     },
     /// A value has the right type but is not allowed.
     #[error("invalid `{key}` in `{}`: {problem}", path.display())]
@@ -161,6 +164,16 @@ pub enum ConfigError {
         /// What is wrong with the value.
         problem: String,
     },
+}
+
+/// A TOML error on one line: the reader's own `Display` spans several, with a snippet.
+fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+    let offset = error.span().map_or(0, |span| span.start.min(text.len()));
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let message = error.message().trim().replace('\n', "; ");
+    ConfigError::Syntax { path: path.to_owned(), message, line, column }
 }
 
 impl Config {
@@ -183,10 +196,8 @@ impl Config {
 
     /// Parses and checks the text of a config file; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|source| ConfigError::Syntax {
-            path: path.to_owned(),
-            source: Box::new(source),
-        })?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|error| syntax_error(path, text, &error))?;
         config.path = Some(path.to_owned());
         config.validate().map_err(|(key, problem)| ConfigError::InvalidValue {
             path: path.to_owned(),

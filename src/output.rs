@@ -41,6 +41,12 @@ pub enum OutputError {
         /// The destination.
         path: PathBuf,
     },
+    /// The destination is a FIFO, socket or device.
+    #[error("refusing to write `{}`: it is not a regular file", path.display())]
+    Special {
+        /// The destination.
+        path: PathBuf,
+    },
     /// An I/O error.
     #[error("cannot write `{}`", path.display())]
     Io {
@@ -70,6 +76,10 @@ pub fn check_destination(path: &Path) -> Result<Option<u32>, OutputError> {
     if meta.is_dir() {
         return Err(OutputError::Folder { path: path.to_owned() });
     }
+    // Renaming over a device or FIFO would replace it with a file.
+    if !meta.is_file() {
+        return Err(OutputError::Special { path: path.to_owned() });
+    }
     if meta.mode() & 0o200 == 0 {
         return Err(OutputError::ReadOnly { path: path.to_owned() });
     }
@@ -78,6 +88,18 @@ pub fn check_destination(path: &Path) -> Result<Option<u32>, OutputError> {
         return Err(OutputError::Foreign { path: path.to_owned(), owner: meta.uid() });
     }
     Ok(Some(meta.mode() & 0o7777))
+}
+
+/// Checks that no folder between `root` and `root/relative` is a symbolic link (`root`
+/// itself may be one: the user named it).
+pub fn check_folders_below(root: &Path, relative: &Path) -> Result<(), OutputError> {
+    for folder in relative.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
+        let path = root.join(folder);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(OutputError::Link { path });
+        }
+    }
+    Ok(())
 }
 
 /// Temporary files waiting to be renamed over their destinations. Dropping a `Stage`
@@ -109,8 +131,10 @@ impl Stage {
         };
         self.create_dir(&dir)?;
 
+        // The process id in the name tells a later run whether the writer is still alive.
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
         let mut file = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
+            .prefix(&prefix)
             .suffix(TEMP_SUFFIX)
             .permissions(fs::Permissions::from_mode(0o600))
             .tempfile_in(&dir)
@@ -157,6 +181,55 @@ impl Stage {
             temp.persist(&destination).map_err(|e| io(&destination)(e.error))?;
         }
         Ok(count)
+    }
+}
+
+/// Whether a file name has the pattern of guzzle-kv's temporary files, `.guzzle-kv-*.tmp`.
+pub fn is_temporary(name: &str) -> bool {
+    name.len() >= TEMP_PREFIX.len() + TEMP_SUFFIX.len()
+        && name.starts_with(TEMP_PREFIX)
+        && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Removes the temporary files that runs killed before their rename left behind: the
+/// files given, and those in each folder given (not below it). A file whose name holds
+/// the id of a process still running belongs to a run in progress and is kept. Returns
+/// the files removed.
+pub fn remove_stale<'a>(
+    files: impl IntoIterator<Item = &'a Path>,
+    dirs: impl IntoIterator<Item = &'a Path>,
+) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = files.into_iter().map(Path::to_owned).collect();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(dir) else { continue };
+        candidates.extend(
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_str().is_some_and(is_temporary))
+                .map(|e| e.path()),
+        );
+    }
+    candidates.sort();
+    candidates.dedup();
+    candidates.retain(|path| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let is_file = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+        is_file && is_temporary(name) && !is_writer_alive(name) && fs::remove_file(path).is_ok()
+    });
+    candidates
+}
+
+/// Whether the process named in a temporary file's name is running (and is not a run
+/// that died and whose id was reused by us).
+fn is_writer_alive(name: &str) -> bool {
+    let pid = name[TEMP_PREFIX.len()..].split('-').next().and_then(|p| p.parse::<i32>().ok());
+    let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) else { return false };
+    if pid.as_raw_nonzero().get().unsigned_abs() == std::process::id() {
+        return false;
+    }
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e != rustix::io::Errno::SRCH,
     }
 }
 
@@ -222,6 +295,13 @@ mod tests {
         ));
         fs::set_permissions(&target, fs::Permissions::from_mode(0o440)).unwrap();
         assert!(matches!(check_destination(&target), Err(OutputError::ReadOnly { .. })));
+        fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("sub")).unwrap();
+        assert!(matches!(
+            check_folders_below(dir.path(), Path::new("sub/a.yml")),
+            Err(OutputError::Link { .. })
+        ));
+        assert!(check_folders_below(&dir.path().join("sub"), Path::new("a.yml")).is_ok());
         assert_eq!(fs::read_to_string(&target).unwrap(), "t");
     }
 }

@@ -10,7 +10,7 @@ use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
 use crate::filetype::{FileTypes, Site, apply};
-use crate::output::{Stage, check_destination};
+use crate::output::{Stage, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
 use crate::walk::Input;
@@ -43,6 +43,8 @@ pub struct Job {
     pub dry_run: bool,
     /// `--strict`.
     pub strict: bool,
+    /// Temporary files of earlier runs that the walk met.
+    pub stale: Vec<PathBuf>,
 }
 
 /// What a command puts in place of each placeholder.
@@ -91,6 +93,7 @@ pub fn run(
         return;
     }
 
+    remove_stale(job);
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
     for input in &job.inputs {
         if let Some(document) = read(job, input, &mut stdin, console) {
@@ -145,7 +148,8 @@ fn first_pass(
     let text = match document.scannable() {
         Ok(Some(text)) => text,
         Ok(None) => {
-            tracing::debug!(path = %document.path().display(), "not text, copied unchanged");
+            let kind = if document.is_binary() { "binary file" } else { "not UTF-8" };
+            tracing::debug!(path = %document.path().display(), "{kind}, copied unchanged");
             return;
         }
         Err(error) => {
@@ -188,6 +192,40 @@ fn check_destinations(job: &Job, console: &mut Console) {
         if let Err(error) = check_destination(&destination) {
             console.error(Exit::Input, error);
         }
+    }
+    // A link among the mirror's own folders would send files to its target.
+    if let Target::Mirror(dir) = &job.target {
+        for input in &job.inputs {
+            if let Err(error) = check_folders_below(dir, &input.relative) {
+                console.error(Exit::Input, error);
+            }
+        }
+    }
+}
+
+/// A run that writes files first removes what killed runs left behind (SPEC section 4,
+/// "Writing"): the temporary files the walk met, and those beside each destination.
+fn remove_stale(job: &Job) {
+    let dirs: Vec<PathBuf> = match &job.target {
+        _ if job.dry_run => return,
+        Target::Stdout => return,
+        Target::File(path) => vec![parent(path)],
+        Target::Mirror(dir) => job.inputs.iter().map(|i| parent(&dir.join(&i.relative))).collect(),
+        Target::InPlace => job.inputs.iter().map(|i| parent(&i.path)).collect(),
+    };
+    let mut dirs = dirs;
+    dirs.sort();
+    dirs.dedup();
+    let files = job.stale.iter().map(PathBuf::as_path);
+    for path in crate::output::remove_stale(files, dirs.iter().map(PathBuf::as_path)) {
+        tracing::debug!(path = %path.display(), "stale temporary file removed");
+    }
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
     }
 }
 

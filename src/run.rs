@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::CommandFactory as _;
 
@@ -24,6 +25,52 @@ use crate::vault::file::FileSource;
 use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
 use crate::vault::{Lookup, SecretSource};
 use crate::walk::{self, Filter, Input, Skipped};
+
+/// Where to report a bug.
+pub const ISSUES: &str = "https://github.com/guzzle-kv/guzzle-kv/issues";
+
+/// Set by the panic hook, on whichever thread panicked.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// [`run`] with the panic hook installed: a panic anywhere, on any thread, prints one
+/// line naming its location and exits 2. Temporary files are removed as the stack unwinds.
+pub fn run_guarded(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
+    install_panic_hook();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, stdout, stderr)));
+    match result {
+        Ok(_) if PANICKED.load(Ordering::SeqCst) => Exit::Input.code(),
+        Ok(code) => code,
+        Err(_) => Exit::Input.code(),
+    }
+}
+
+/// Replaces the default panic message. The default prints the payload, and a payload can
+/// hold a secret value (a formatted `expect`, say), so this one names only the location.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if PANICKED.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let location = info.location().map_or_else(
+            || "unknown location".to_owned(),
+            |l| format!("{}:{}", l.file(), l.line()),
+        );
+        // The library prints only through a console, but a panic has none at hand.
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error, this is a bug: {location}; please report it at {ISSUES}"
+        );
+    }));
+}
+
+/// Panics when `GUZZLE_KV_DEBUG_PANIC` names `point`, with `value` in the payload: the leak
+/// tests use it to show that the panic hook never prints a payload. Debug builds only.
+#[cfg(debug_assertions)]
+pub(crate) fn injected_panic(point: &str, value: &str) {
+    let asked = std::env::var_os("GUZZLE_KV_DEBUG_PANIC").is_some_and(|p| p == point);
+    assert!(!asked, "injected panic at {point} holding {value}");
+}
 
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
@@ -102,13 +149,14 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-/// Lists the inputs, reporting what the walk passed over at `-v`.
+/// Lists the inputs, reporting what the walk passed over at `-v`; also returns the stale
+/// temporary files it met.
 fn inputs(
     args: &InputArgs,
     config: &Config,
     skip_dir: Option<&Path>,
     console: &mut Console,
-) -> Option<Vec<Input>> {
+) -> Option<(Vec<Input>, Vec<PathBuf>)> {
     let include: Vec<String> = config.files.include.iter().chain(&args.include).cloned().collect();
     let exclude: Vec<String> = config.files.exclude.iter().chain(&args.exclude).cloned().collect();
     let mut filter = match Filter::new(&include, &exclude) {
@@ -121,6 +169,7 @@ fn inputs(
     filter.skip_dir = skip_dir.map(Path::to_owned);
     match walk::walk(&args.paths, &filter) {
         Ok((inputs, skipped)) => {
+            let mut stale = Vec::new();
             for skip in skipped {
                 match skip {
                     Skipped::Link(path) => {
@@ -128,10 +177,14 @@ fn inputs(
                     }
                     Skipped::Temporary(path) => {
                         tracing::debug!(path = %path.display(), "stale temporary file skipped");
+                        stale.push(path);
+                    }
+                    Skipped::Special(path) => {
+                        tracing::debug!(path = %path.display(), "not a regular file, skipped");
                     }
                 }
             }
-            Some(inputs)
+            Some((inputs, stale))
         }
         Err(error) => {
             console.error(Exit::Input, error_chain(&error));
@@ -183,6 +236,16 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
     if out.exists() && !out.is_dir() {
         return Err(format!("`-o {}` must be a folder for several inputs", out.display()));
     }
+    // A mirror onto the inputs themselves would be `--in-place` without saying so.
+    if let Some(input) =
+        inputs.iter().find(|i| !i.is_stdin && same_file(&i.path, &out.join(&i.relative)))
+    {
+        return Err(format!(
+            "`-o {}` would overwrite the input `{}`; use `--in-place` to rewrite inputs",
+            out.display(),
+            input.path.display()
+        ));
+    }
     Ok(Target::Mirror(out.clone()))
 }
 
@@ -208,7 +271,7 @@ fn job(
     console: &mut Console,
 ) -> Option<Job> {
     let types = file_types(args, config, console)?;
-    let inputs = inputs(args, config, output.out.as_deref(), console)?;
+    let (inputs, stale) = inputs(args, config, output.out.as_deref(), console)?;
     let target = match target(args, output, &inputs) {
         Ok(target) => target,
         Err(message) => {
@@ -223,6 +286,7 @@ fn job(
         stdin_name: args.stdin_filename.clone(),
         dry_run: output.dry_run,
         strict: output.strict,
+        stale,
     })
 }
 
@@ -304,7 +368,7 @@ fn key_vault(args: &VaultArgs, config: &Config, console: &mut Console) -> Option
 /// Reads every input, reporting those that cannot be read.
 fn documents(args: &InputArgs, config: &Config, console: &mut Console) -> Option<Vec<Document>> {
     let types = file_types(args, config, console)?;
-    let inputs = inputs(args, config, None, console)?;
+    let (inputs, _) = inputs(args, config, None, console)?;
     let stdin_name = args.stdin_filename.as_deref();
     Some(
         inputs

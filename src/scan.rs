@@ -315,6 +315,10 @@ mod tests {
             [("1:1", "ph kv/s/0123456789abcdef0123456789abcdef")];
         two_on_a_line: "$<kv:a/b>$<kv:c/d>" => [("1:1", "ph a/b/-"), ("1:10", "ph c/d/-")];
         escape_wins_leftmost: "$$$<kv:a/b>" => [("1:2", "escape")];
+        // Found by the `scan` fuzz target: the scan resumes behind a malformed `$<kv:`, so
+        // a malformed item may reach into the next one; only their starts are ordered.
+        malformed_then_placeholder_inside_it: "$<kv:$<kv:a/b>" =>
+            [("1:1", "malformed placeholder: expected `/`, found `<` (invalid character `$` in vault name `$`)"), ("1:6", "ph a/b/-")];
         dollars_alone_are_text: "price: US$5 $$ done ${p_x} $" => [];
         unicode_columns: "schlüssel: $<kv:kv-app/x>" => [("1:12", "ph kv-app/x/-")];
         crlf_lines: "a=1\r\n\r\nb=$<kv:kv-db/>\r\n" =>

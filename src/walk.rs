@@ -31,6 +31,8 @@ pub enum Skipped {
     Link(PathBuf),
     /// A stale temporary file of an earlier run.
     Temporary(PathBuf),
+    /// A FIFO, socket or device: reading one could block or never end.
+    Special(PathBuf),
 }
 
 /// Why the inputs could not be listed.
@@ -170,7 +172,11 @@ fn walk_dir(
             skipped.push(Skipped::Link(entry.path().to_owned()));
             continue;
         }
-        if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+        if !kind.is_file() {
+            skipped.push(Skipped::Special(entry.path().to_owned()));
+            continue;
+        }
+        if crate::output::is_temporary(&name) {
             skipped.push(Skipped::Temporary(entry.path().to_owned()));
             continue;
         }

@@ -145,3 +145,18 @@ fn unreadable_file_names_it() {
     let error = Config::load(Path::new("/nonexistent/guzzle-kv.toml")).unwrap_err();
     assert_eq!(error.to_string(), "cannot read `/nonexistent/guzzle-kv.toml`");
 }
+
+#[test]
+fn syntax_errors_are_one_line_with_a_position() {
+    let path = Path::new("guzzle-kv.toml");
+    for (text, line, column) in [("[vaults\nallow = []\n", 1, 8), ("[vaults]\n\nallow = 5\n", 3, 9)]
+    {
+        let error = Config::parse(text, path).unwrap_err();
+        let shown = crate::rewrite::error_chain(&error);
+        assert!(!shown.contains('\n'), "{shown}");
+        assert!(shown.contains(&format!("line {line}, column {column}")), "{shown}");
+    }
+    // A multi-byte character before the error is one column.
+    let error = Config::parse("# é\n[vaults\n", path).unwrap_err();
+    assert!(crate::rewrite::error_chain(&error).contains("line 2, column 8"));
+}

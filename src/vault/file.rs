@@ -123,10 +123,12 @@ impl SecretSource for FileSource {
         lookups
             .iter()
             .map(|lookup| {
-                self.secrets
-                    .get(&lookup.id.key())
-                    .cloned()
-                    .ok_or(ResolveError::NotFound { status: None, code: None })
+                let found = self.secrets.get(&lookup.id.key());
+                #[cfg(debug_assertions)]
+                if let Some(value) = found {
+                    crate::run::injected_panic("secrets-file", value.expose());
+                }
+                found.cloned().ok_or(ResolveError::NotFound { status: None, code: None })
             })
             .collect()
     }

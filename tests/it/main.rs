@@ -5,7 +5,10 @@
 
 mod cases;
 mod cli;
+mod crash;
+mod hardening;
 mod keyvault;
+mod leaks;
 mod lint;
 mod render_keyvault;
 mod roundtrip;

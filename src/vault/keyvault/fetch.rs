@@ -90,11 +90,15 @@ impl Context<'_> {
         self.progress.advance(1);
 
         match result {
-            Ok(secret) => secret.value.map(SecretValue::new).ok_or(ResolveError::Rejected {
-                status: Some(200),
-                code: None,
-                cause: Some("the answer held no value".to_owned()),
-            }),
+            Ok(secret) => {
+                #[cfg(debug_assertions)]
+                crate::run::injected_panic("fetch", secret.value.as_deref().unwrap_or_default());
+                secret.value.map(SecretValue::new).ok_or(ResolveError::Rejected {
+                    status: Some(200),
+                    code: None,
+                    cause: Some("the answer held no value".to_owned()),
+                })
+            }
             Err(exhausted) => {
                 let err = self.source.resolve_error(exhausted);
                 tracing::debug!(secret = %what, error = %err, "secret not resolved");

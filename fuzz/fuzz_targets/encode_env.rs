@@ -1,0 +1,10 @@
+//! The env encoder: edits stay in bounds and read back as the value, or a clean refusal.
+#![no_main]
+
+use guzzle_kv::filetype::FileType;
+use guzzle_kv_fuzz::{ReadBack, check_encode};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: (&str, &str)| {
+    check_encode(FileType::Env, input.0, input.1, ReadBack::Env);
+});
