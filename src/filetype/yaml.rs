@@ -84,8 +84,11 @@ fn scalars(text: &str) -> Result<Vec<Found>, SyntaxProblem> {
         })?;
         match event {
             Event::Scalar(value, style, _, _) => {
-                let start = offsets.byte(span.start.index());
+                let mut start = offsets.byte(span.start.index());
                 let end = offsets.byte(span.end.index());
+                if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    start = skip_properties(text, start, end);
+                }
                 let in_flow = flows.contains(&true);
                 found.push((ordinal, style, start..end, value.into_owned(), in_flow));
                 ordinal += 1;
@@ -101,6 +104,31 @@ fn scalars(text: &str) -> Result<Vec<Found>, SyntaxProblem> {
         }
     }
     Ok(found)
+}
+
+/// Where a flow or quoted scalar really starts: saphyr's span begins at its node
+/// properties (`&anchor`, `!tag`), which must stay outside what the encoders rewrite.
+/// Such a scalar cannot itself start with `&` or `!`.
+fn skip_properties(text: &str, mut start: usize, end: usize) -> usize {
+    loop {
+        let rest = &text[start..end];
+        if !rest.starts_with(['&', '!']) {
+            return start;
+        }
+        let property = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        start += property;
+        // Blanks, line breaks and comments may stand between a property and the node.
+        loop {
+            let rest = &text[start..end];
+            let blank = rest.len() - rest.trim_start().len();
+            start += blank;
+            if text[start..end].starts_with('#') {
+                start += text[start..end].find('\n').unwrap_or(end - start);
+            } else if blank == 0 {
+                break;
+            }
+        }
+    }
 }
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, SyntaxProblem> {
@@ -634,6 +662,11 @@ mod tests {
     }
 
     renders! {
+        tag_stays_outside_the_value: ("a: !!str $<kv:k/c>\n", "0755") => "a: !!str \"0755\"\n";
+        anchor_stays_and_alias_still_works: ("a: &x $<kv:k/c>\nb: *x\n", "yes") => "a: &x \"yes\"\nb: *x\n";
+        anchor_on_its_own_line: ("a: &A\n  $<kv:k/c>\n", "yes") => "a: &A\n  \"yes\"\n";
+        anchor_before_a_quoted_scalar: ("a: &x \"$<kv:k/c>\"\n", "q\"") => "a: &x \"q\\\"\"\n";
+        sequence_item_with_anchor: ("- &x $<kv:k/c>\n- *x\n", "ok") => "- &x ok\n- *x\n";
         literal_lines_keep_the_files_crlf:
             ("k: |\r\n  $<kv:k/c>\r\nz: 1\r\n", "a\nb\n") => "k: |\r\n  a\r\n  b\r\nz: 1\r\n";
     }

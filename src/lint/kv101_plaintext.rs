@@ -57,9 +57,10 @@ const NOT_SECRETS: &[&str] = &[
 pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
     let names = CredentialNames::new(&context.options.extra_credential_names);
     let pairs = pairs::extract(context.file_type, context.text);
+    let naming = mappings_naming_a_secret(&pairs, context.text);
     let mut found: Vec<(Range<usize>, String)> = Vec::new();
     for pair in &pairs.pairs {
-        if pair.kind == ScalarKind::Typed || names_a_secret(&pairs, pair.mapping, context.text) {
+        if pair.kind == ScalarKind::Typed || naming[pair.mapping] {
             continue;
         }
         let key = effective_key(&pairs, pair, context.text);
@@ -141,9 +142,17 @@ fn is_reference(value: &str) -> bool {
 /// Whether the mapping names a secret rather than holding one: a Guzzle Key Vault block
 /// (`keyvault_name` + `secret`), a Databricks block (`scope` + `key`), or an ADF
 /// `AzureKeyVaultSecret` reference (`secretName`).
-fn names_a_secret(pairs: &Pairs, mapping: usize, text: &str) -> bool {
-    let keys: Vec<(String, &str)> =
-        pairs.siblings(mapping).map(|p| (normalized(&p.key), &text[p.value.clone()])).collect();
+/// For each mapping, whether it names a secret rather than holds one. One pass over the
+/// pairs: asking per pair would be quadratic in a flat file of many keys.
+fn mappings_naming_a_secret(pairs: &Pairs, text: &str) -> Vec<bool> {
+    let mut keys: Vec<Vec<(String, &str)>> = vec![Vec::new(); pairs.mappings.len()];
+    for pair in &pairs.pairs {
+        keys[pair.mapping].push((normalized(&pair.key), &text[pair.value.clone()]));
+    }
+    keys.iter().map(|keys| names_a_secret(keys)).collect()
+}
+
+fn names_a_secret(keys: &[(String, &str)]) -> bool {
     let has = |name: &str| keys.iter().any(|(k, _)| k == name);
     let is_kv_type =
         keys.iter().any(|(k, v)| k == "type" && v.eq_ignore_ascii_case("AzureKeyVaultSecret"));
