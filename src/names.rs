@@ -35,7 +35,9 @@ pub enum NameProblem {
 impl fmt::Display for NameProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooShort { len, min } => write!(f, "{len} characters, at least {min} needed"),
+            Self::TooShort { len, min } => {
+                write!(f, "{len} character{}, at least {min} needed", plural(*len))
+            }
             Self::TooLong { len, max } => write!(f, "{len} characters, at most {max} allowed"),
             Self::NonAscii(c) => write!(f, "non-ASCII character `{c}`"),
             Self::BadCharacter(c) => write!(f, "invalid character `{}`", c.escape_debug()),
@@ -44,6 +46,10 @@ impl fmt::Display for NameProblem {
             Self::DoubleHyphen => write!(f, "contains `--`"),
         }
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// The rule for vault names, as a suggestion line.

@@ -22,7 +22,7 @@ use crate::render::Secrets;
 use crate::report::{self, FileFindings, Findings};
 use crate::rewrite::{self, Job, Target, error_chain};
 use crate::vault::file::FileSource;
-use crate::vault::keyvault::{KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
+use crate::vault::keyvault::{CheckOutcome, KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
 use crate::vault::{Lookup, SecretSource};
 use crate::walk::{self, Filter, Input, Skipped};
 
@@ -74,7 +74,11 @@ pub(crate) fn injected_panic(point: &str, value: &str) {
 
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
-    init_logging(cli.global.verbose, cli.global.quiet);
+    init_logging(
+        cli.global.verbose,
+        cli.global.quiet,
+        use_color(cli.global.color, &std::io::stderr()),
+    );
     let color = cli.global.color;
     let mut console = Console::new(stderr, use_color(color, &std::io::stderr()), cli.global.quiet);
     if let Command::Completions { shell } = cli.command {
@@ -133,7 +137,7 @@ fn config(path: Option<&Path>, console: &mut Console) -> Option<Config> {
 
 /// Logs go to stderr. Only guzzle-kv's own targets are ever enabled: dependency logs (HTTP,
 /// TLS, the Azure SDK) can carry headers, so they stay off whatever `RUST_LOG` says.
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -145,6 +149,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(color)
         .without_time()
         .try_init();
 }
@@ -168,7 +173,11 @@ fn inputs(
     };
     filter.skip_dir = skip_dir.map(Path::to_owned);
     match walk::walk(&args.paths, &filter) {
-        Ok((inputs, skipped)) => {
+        Ok((mut inputs, skipped)) => {
+            // Messages name stdin by `--stdin-filename` when one is given.
+            if let Some(name) = &args.stdin_filename {
+                inputs.iter_mut().filter(|i| i.is_stdin).for_each(|i| i.path.clone_from(name));
+            }
             let mut stale = Vec::new();
             for skip in skipped {
                 match skip {
@@ -440,13 +449,39 @@ fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mu
     if console.exit != Exit::Success {
         return;
     }
-    let Some(source) = key_vault(&args.vault, config, console) else { return };
     let lookups: Vec<Lookup> = inventory
         .entries
         .iter()
         .map(|e| Lookup { id: e.id.clone(), first_use: e.uses[0].clone() })
         .collect();
-    let outcomes = source.check(&lookups);
+    let outcomes = match &args.vault.secrets_file {
+        // A secrets file answers offline: a secret is there or missing.
+        Some(path) => match FileSource::load(path) {
+            Ok(source) => {
+                let allowed = allowed_vaults(&args.vault, config);
+                let answers = source.resolve(&lookups);
+                lookups
+                    .iter()
+                    .zip(answers)
+                    .map(|(lookup, answer)| match answer {
+                        _ if !crate::render::is_allowed(&allowed, &lookup.id.vault) => {
+                            CheckOutcome::Failed(crate::vault::ResolveError::NotAllowed)
+                        }
+                        Ok(_) => CheckOutcome::Present,
+                        Err(_) => CheckOutcome::Missing,
+                    })
+                    .collect()
+            }
+            Err(error) => {
+                console.error(Exit::Input, error_chain(&error));
+                return;
+            }
+        },
+        None => {
+            let Some(source) = key_vault(&args.vault, config, console) else { return };
+            source.check(&lookups)
+        }
+    };
     let written = crate::check::report(&inventory, &outcomes, args.output_format, stdout, console);
     report_write(written, console);
 }

@@ -315,3 +315,26 @@ fn a_closed_stdout_exits_zero() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn check_with_a_secrets_file_stays_offline() {
+    let s = Scratch::new();
+    let secrets = s.secrets(&[("kv-app/here", "v")]);
+    s.write("a.yml", "a: $<kv:kv-app/here>\nb: $<kv:kv-app/gone>\n");
+    let output = run(s.path(), &["check", "a.yml", "--secrets-file", secrets.to_str().unwrap()]);
+    assert_exit(&output, 1);
+    assert_eq!(stdout(&output), "missing    kv-app/gone\npresent    kv-app/here\n");
+    let output = run(
+        s.path(),
+        &[
+            "check",
+            "a.yml",
+            "--secrets-file",
+            secrets.to_str().unwrap(),
+            "--allow-vault",
+            "kv-other",
+        ],
+    );
+    assert_exit(&output, 3);
+    assert!(stderr(&output).contains("allow-list"), "{}", stderr(&output));
+}
