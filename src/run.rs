@@ -454,9 +454,9 @@ fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mu
         .iter()
         .map(|e| Lookup { id: e.id.clone(), first_use: e.uses[0].clone() })
         .collect();
-    let outcomes = match &args.vault.secrets_file {
-        // A secrets file answers offline: a secret is there or missing.
-        Some(path) => match FileSource::load(path) {
+    // A secrets file answers offline: a secret is there or missing.
+    let outcomes = if let Some(path) = &args.vault.secrets_file {
+        match FileSource::load(path) {
             Ok(source) => {
                 let allowed = allowed_vaults(&args.vault, config);
                 let answers = source.resolve(&lookups);
@@ -476,11 +476,10 @@ fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mu
                 console.error(Exit::Input, error_chain(&error));
                 return;
             }
-        },
-        None => {
-            let Some(source) = key_vault(&args.vault, config, console) else { return };
-            source.check(&lookups)
         }
+    } else {
+        let Some(source) = key_vault(&args.vault, config, console) else { return };
+        source.check(&lookups)
     };
     let written = crate::check::report(&inventory, &outcomes, args.output_format, stdout, console);
     report_write(written, console);
