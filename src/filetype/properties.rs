@@ -179,10 +179,26 @@ pub(super) fn encode(
                     "the value starts or ends with whitespace, which Spark trims from spark-defaults.conf values",
                 ));
             }
+            if context.role == Role::Key && value.is_empty() && is_alone(text, item) {
+                return Err(EncodeProblem::new(
+                    index,
+                    "an empty value alone on its line would leave a blank line, and the key would be lost",
+                ));
+            }
             let encoded = escape(value, context.role == Role::Key, context.at_chunk_start);
             Ok(Some(Edit::new(item.span.range(), encoded)))
         },
     ))
+}
+
+/// Whether only blanks share the item's line.
+fn is_alone(text: &str, item: &Item<'_>) -> bool {
+    let bytes = text.as_bytes();
+    let range = item.span.range();
+    let start = bytes[..range.start].iter().rposition(|&b| is_eol(b)).map_or(0, |p| p + 1);
+    let end =
+        bytes[range.end..].iter().position(|&b| is_eol(b)).map_or(bytes.len(), |p| p + range.end);
+    bytes[start..range.start].iter().chain(&bytes[range.end..end]).all(|&b| is_blank(b))
 }
 
 fn trims(value: &str, context: Context) -> bool {
@@ -249,6 +265,22 @@ mod tests {
     fn crlf_lines() {
         let text = "a=1\r\nb=$<kv:a/b>\r\n";
         assert_eq!(roles(text), [(Role::Value, true)]);
+    }
+
+    // Found by the `encode_properties` fuzz target: `$<kv:kv-app/x>` alone on a line is a
+    // key, and an empty value there left a blank line, which drops the entry.
+    #[test]
+    fn an_empty_key_alone_on_its_line_is_refused() {
+        let encode_empty = |text: &str| {
+            let items = scan(text);
+            let contexts = analyze(text, &items);
+            encode(text, &items, &contexts, &vec![Some(""); items.len()], false)
+        };
+        assert!(encode_empty("v>\n$<kv:kv-app/x>").is_err());
+        assert!(encode_empty("  $<kv:kv-app/x>  \r\n").is_err());
+        assert_eq!(encode_empty("$<kv:kv-app/x>=v\n").unwrap().len(), 1);
+        assert_eq!(encode_empty("k$<kv:kv-app/x>\n").unwrap().len(), 1);
+        assert_eq!(encode_empty("k=$<kv:kv-app/x>\n").unwrap().len(), 1);
     }
 
     #[test]
