@@ -76,14 +76,38 @@ fn scalars(text: &str) -> Result<Vec<ScalarEvent>, SyntaxProblem> {
             let offset = offsets.byte(e.marker().index());
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
-        if let Event::Scalar(value, style, _, _) = event {
-            let start = offsets.byte(span.start.index());
+        if let Event::Scalar(value, style, anchor, tag) = event {
+            let mut start = offsets.byte(span.start.index());
             let end = offsets.byte(span.end.index());
+            if anchor > 0 || tag.is_some() {
+                start = skip_properties(text, start, end);
+            }
             found.push((ordinal, style, start..end, value.into_owned()));
             ordinal += 1;
         }
     }
     Ok(found)
+}
+
+/// The start of a scalar's own text behind its anchor and tag (`&a !!str value`): the
+/// parser's span starts at the properties, which must stay outside any quotes we add.
+fn skip_properties(text: &str, mut pos: usize, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while pos < end && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let stop = match bytes.get(pos) {
+            Some(b'!') if bytes.get(pos + 1) == Some(&b'<') => Some(b'>'),
+            Some(b'&' | b'!') => None,
+            Some(b'#') if pos > 0 && bytes[pos - 1].is_ascii_whitespace() => Some(b'\n'),
+            _ => return pos,
+        };
+        while pos < end && !stop.map_or(bytes[pos].is_ascii_whitespace(), |b| bytes[pos] == b) {
+            pos += 1;
+        }
+        pos = (pos + usize::from(stop == Some(b'>'))).min(end);
+    }
 }
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, SyntaxProblem> {
@@ -561,6 +585,23 @@ mod tests {
         let analysis = analyze(text, &items).unwrap();
         let sites = sites(text, &items, &analysis);
         assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
+    }
+
+    // Found by the `encode_yaml` fuzz target: a plain scalar with an anchor or tag was
+    // requoted from the start of its properties, which ended up inside the quotes.
+    #[test]
+    fn anchors_and_tags_stay_outside_added_quotes() {
+        let cases = [
+            ("a: !!str $<kv:kv-app/a>\n", "a: !!str \"x\\ny\"\n"),
+            ("a: &x $<kv:kv-app/a>\n", "a: &x \"x\\ny\"\n"),
+            ("a: &x !t $<kv:kv-app/a>\n", "a: &x !t \"x\\ny\"\n"),
+            ("a: !<tag:x> $<kv:kv-app/a>\n", "a: !<tag:x> \"x\\ny\"\n"),
+            ("a: !t\n  $<kv:kv-app/a>\n", "a: !t\n  \"x\\ny\"\n"),
+            ("a: !t \"$<kv:kv-app/a>\"\n", "a: !t \"x\\ny\"\n"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(render(text, "x\ny").unwrap(), expected, "{text}");
+        }
     }
 
     #[test]
