@@ -68,6 +68,7 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
         let at = pos + found;
         match classify(&text[at..]) {
             Some((kind, len, skip)) => {
+                trim_previous(&mut items, at);
                 items.push(Item { span: index.span(at, len), kind });
                 pos = at + skip;
             }
@@ -75,6 +76,16 @@ pub fn scan(text: &str) -> Vec<Item<'_>> {
         }
     }
     items
+}
+
+/// A malformed item may run past the point where the scan resumed; it is cut back so
+/// that items never overlap, which every encoder relies on.
+fn trim_previous(items: &mut [Item<'_>], next: usize) {
+    if let Some(previous) = items.last_mut() {
+        if previous.span.end() > next {
+            previous.span.len = next - previous.span.offset;
+        }
+    }
 }
 
 /// Says what starts at `rest` (which begins with `$`): the item, its length and how far
@@ -298,6 +309,18 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn items_never_overlap() {
+        for text in ["$<kv:$<kv:a/b>", "A=$<kv:kv-a$$<kv:", "$<kv:$<kv:$<kv:x"] {
+            let items = scan(text);
+            assert!(items.windows(2).all(|w| w[0].span.end() <= w[1].span.offset), "{items:?}");
+        }
+        let text = "A=$<kv:kv-a$$<kv:";
+        let items = scan(text);
+        let analysis = crate::filetype::analyze(crate::filetype::FileType::Env, text, &items);
+        let _ = analysis.unwrap().encode(text, &items, &vec![Some("it's"); items.len()]);
+    }
+
     macro_rules! scans {
         ($($name:ident: $text:expr => [$(($pos:expr, $what:expr)),* $(,)?];)*) => {$(
             #[test]
@@ -315,8 +338,9 @@ mod tests {
             [("1:1", "ph kv/s/0123456789abcdef0123456789abcdef")];
         two_on_a_line: "$<kv:a/b>$<kv:c/d>" => [("1:1", "ph a/b/-"), ("1:10", "ph c/d/-")];
         escape_wins_leftmost: "$$$<kv:a/b>" => [("1:2", "escape")];
-        // Found by the `scan` fuzz target: the scan resumes behind a malformed `$<kv:`, so
-        // a malformed item may reach into the next one; only their starts are ordered.
+        // Found by the `scan` and `encode_env` fuzz targets: the scan resumes behind a
+        // malformed `$<kv:`, and the malformed item reached into the next one, whose
+        // encoder then sliced backwards (see `items_never_overlap`).
         malformed_then_placeholder_inside_it: "$<kv:$<kv:a/b>" =>
             [("1:1", "malformed placeholder: expected `/`, found `<` (invalid character `$` in vault name `$`)"), ("1:6", "ph a/b/-")];
         dollars_alone_are_text: "price: US$5 $$ done ${p_x} $" => [];

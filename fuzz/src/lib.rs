@@ -25,27 +25,23 @@ pub enum ReadBack {
     None,
 }
 
-/// The scanner: items come in order, sit on character boundaries and start with `$`.
-/// Only a malformed item may reach into the next one: the scan resumes right behind its
-/// `$<kv:` so that a good placeholder later on the line is still found (`$<kv:$<kv:a/b>`).
+/// The scanner: items come in order, do not overlap, sit on character boundaries and
+/// start with `$`.
 pub fn check_scan(text: &str) {
     if text.len() > MAX_LEN * 4 {
         return;
     }
     let items = scan(text);
     let mut end = 0;
-    let mut start = None;
     for item in &items {
         let range = item.span.range();
-        assert!(start.is_none_or(|s| range.start > s), "items out of order: {items:?}");
-        assert!(range.start >= end, "items overlap: {items:?}");
-        start = Some(range.start);
+        assert!(range.start >= end, "items overlap or are out of order: {items:?}");
         assert!(range.end <= text.len(), "item past the end");
         assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
         assert!(text[range.clone()].starts_with('$'), "item does not start at a `$`");
         assert!(item.span.line >= 1 && item.span.column >= 1);
         assert!(!text[range.clone()].contains('\n'), "an item spans two lines");
-        end = if matches!(item.kind, ItemKind::Malformed(_)) { range.start } else { range.end };
+        end = range.end;
     }
 }
 
@@ -134,7 +130,13 @@ fn compare(read_back: ReadBack, reference: &str, out: &str, value: &str) {
         ReadBack::Yaml => {
             use saphyr::LoadableYamlNode as _;
             let Ok(expected) = saphyr::YamlOwned::load_from_str(reference) else { return };
-            let got = saphyr::YamlOwned::load_from_str(out).expect("the output is YAML");
+            let got = match saphyr::YamlOwned::load_from_str(out) {
+                Ok(got) => got,
+                // A placeholder used as a mapping key may become a key that is already
+                // there: the value's doing, not the encoder's.
+                Err(e) if e.info().contains("duplicated key") => return,
+                Err(e) => panic!("the output is not YAML: {e}\n{out}"),
+            };
             let expected: Vec<Tree> = expected.iter().map(|y| tree(y, value)).collect();
             let got: Vec<Tree> = got.iter().map(|y| tree(y, MARK)).collect();
             assert_eq!(got, expected, "read back:\n{out}");
