@@ -14,3 +14,5 @@ python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+# The benchmark's quick mode: every case once on tiny inputs, judging no time (issue 6).
+cargo test --locked --bench perf -- --quick
