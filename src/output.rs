@@ -2,6 +2,7 @@
 //! a temporary file beside its destination (mode 0600 from the moment it exists); only
 //! when every file of the run is staged are they renamed over their destinations, so a
 //! failure leaves every destination as it was, and a crash leaves each one old or new.
+//! Every temporary file is made durable before the first rename (see [`Stage::commit`]).
 
 use std::fs;
 use std::io::Write as _;
@@ -140,7 +141,6 @@ impl Stage {
             .tempfile_in(&dir)
             .map_err(io(&dir))?;
         file.write_all(bytes).map_err(io(destination))?;
-        file.as_file().sync_all().map_err(io(destination))?;
         let mode = existing.unwrap_or(new_mode);
         fs::set_permissions(file.path(), fs::Permissions::from_mode(mode))
             .map_err(io(destination))?;
@@ -172,8 +172,9 @@ impl Stage {
         self.staged.is_empty()
     }
 
-    /// Renames every temporary file over its destination.
+    /// Makes every temporary file durable, then renames each over its destination.
     pub fn commit(mut self) -> Result<usize, OutputError> {
+        self.sync()?;
         let staged = std::mem::take(&mut self.staged);
         self.created_dirs.clear();
         let count = staged.len();
@@ -230,6 +231,42 @@ fn is_writer_alive(name: &str) -> bool {
     match rustix::process::test_kill_process(pid) {
         Ok(()) => true,
         Err(e) => e != rustix::io::Errno::SRCH,
+    }
+}
+
+/// Up to this many staged files are synced one by one; more are synced with one
+/// `syncfs` per file system.
+const SYNC_EACH_UP_TO: usize = 16;
+
+impl Stage {
+    /// Flushes every staged file to disk, so that after a crash each destination holds
+    /// its old or its new bytes, never a renamed file whose data was lost. A few files
+    /// get an `fsync` each, which flushes nothing else; a tree gets one `syncfs` per file
+    /// system, since an `fsync` per file costs a journal commit each (20,000 files took
+    /// over a minute that way, against two seconds for `cp -r`).
+    fn sync(&self) -> Result<(), OutputError> {
+        if self.staged.len() <= SYNC_EACH_UP_TO {
+            for (temp, destination) in &self.staged {
+                let file = fs::File::open(temp).map_err(io(destination))?;
+                file.sync_all().map_err(io(destination))?;
+            }
+            return Ok(());
+        }
+        let mut devices = std::collections::HashSet::new();
+        let mut previous = None;
+        for (temp, destination) in &self.staged {
+            let dir = temp.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            if previous == Some(dir) {
+                continue;
+            }
+            previous = Some(dir);
+            let device = fs::metadata(dir).map_err(io(destination))?.dev();
+            if devices.insert(device) {
+                let handle = fs::File::open(dir).map_err(io(dir))?;
+                rustix::fs::syncfs(&handle).map_err(|e| io(dir)(e.into()))?;
+            }
+        }
+        Ok(())
     }
 }
 
