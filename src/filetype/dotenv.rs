@@ -278,6 +278,15 @@ fn encode_run(
     group: &[usize],
     run: std::ops::Range<usize>,
 ) -> Vec<Result<Option<Edit>, EncodeProblem>> {
+    // Only a placeholder whose names hold a quote can reach past its run; render refuses
+    // such names anyway, but the encoder must not slice backwards over them.
+    let outside = |&&i: &&usize| items[i].span.offset < run.start || items[i].span.end() > run.end;
+    if let Some(&i) = group.iter().find(outside) {
+        return vec![Err(EncodeProblem::new(
+            i,
+            "the placeholder reaches past the end of its value",
+        ))];
+    }
     let all_safe = group.iter().all(|&i| replacements[i].is_none_or(is_unquoted_safe));
     if all_safe {
         return group
@@ -348,6 +357,14 @@ mod tests {
     fn safe_values_stay_unquoted_and_crlf_survives() {
         let text = "DB_HOST=db\r\n\r\nDB_PASS=$<kv:kv-db/pass>\r\n";
         assert_eq!(render(text, "pw-42").unwrap(), "DB_HOST=db\r\n\r\nDB_PASS=pw-42\r\n");
+    }
+
+    // Found by the `encode_env` fuzz target: a placeholder whose (invalid) name holds a
+    // `"` reached past its unquoted run, and the run was sliced backwards.
+    #[test]
+    fn a_placeholder_reaching_past_its_run_is_refused() {
+        let text = "\u{13}A=$<kv:|kv\"app/a>\"\u{fc}\ng\n";
+        assert!(render(text, "\u{ff}").is_err());
     }
 
     #[test]
