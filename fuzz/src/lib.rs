@@ -185,6 +185,7 @@ enum Tree {
     Str(String),
     Seq(Vec<Tree>),
     Map(Vec<(Tree, Tree)>),
+    Tagged(String, Box<Tree>),
     Other(String),
 }
 
@@ -197,7 +198,10 @@ fn tree(yaml: &saphyr::YamlOwned, with: &str) -> Tree {
         YamlOwned::Mapping(map) => {
             Tree::Map(map.iter().map(|(k, v)| (tree(k, with), tree(v, with))).collect())
         }
-        other => Tree::Other(format!("{other:?}").replace(MARK, with)),
+        YamlOwned::Tagged(tag, inner) => {
+            Tree::Tagged(format!("{tag:?}"), Box::new(tree(inner, with)))
+        }
+        other => Tree::Other(format!("{other:?}")),
     }
 }
 
@@ -208,8 +212,10 @@ pub fn check_secrets_file(bytes: &[u8]) {
     let Err(error) = guzzle_kv::vault::file::FileSource::parse(path, bytes) else { return };
     let message = guzzle_kv::rewrite::error_chain(&error);
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(bytes) else { return };
+    // Keys may be shown; a value that is also part of a key proves nothing.
     for value in map.values() {
-        if let Some(value) = value.as_str().filter(|v| v.len() >= 8) {
+        let in_key = |v: &&str| map.keys().any(|k| k.contains(*v));
+        if let Some(value) = value.as_str().filter(|v| v.len() >= 8 && !in_key(v)) {
             assert!(!message.contains(value), "the error shows a value: {message}");
         }
     }
