@@ -8,10 +8,10 @@ use super::test_support::shown;
 use super::{LintOptions, check_file};
 use crate::filetype::FileType;
 
-fn corpus() -> Option<PathBuf> {
+fn corpus() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guzzle-like");
     assert!(root.is_dir(), "the corpus is missing at {}", root.display());
-    Some(root)
+    root
 }
 
 /// `relative/path:line:col CODE message` for every finding of every file under `dir`.
@@ -39,7 +39,7 @@ const MISTAKES_MALFORMED: &str = "mistakes/ph_jdbc_postgres_crm_malformed.yml";
 
 #[test]
 fn mistakes_yield_their_errors_at_exact_positions() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let found = lint_tree(&root, "mistakes");
     let at: Vec<String> =
         found.iter().map(|f| f.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
@@ -71,7 +71,7 @@ fn mistakes_yield_their_errors_at_exact_positions() {
 
 #[test]
 fn the_rest_yields_one_password_and_one_comment_warning() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let found: Vec<String> = ["adf", "databricks", "dbt", "guzzle", "spark"]
         .iter()
         .flat_map(|dir| lint_tree(&root, dir))
@@ -89,7 +89,7 @@ fn the_rest_yields_one_password_and_one_comment_warning() {
 
 #[test]
 fn the_password_is_in_no_message() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let file = root.join("guzzle/conf/environments/uat/connections/ph_jdbc_snowflake_edw.yml");
     let text = std::fs::read_to_string(&file).unwrap();
     let found = check_file(&file, &text, FileType::Yaml, &LintOptions::default());
@@ -99,7 +99,7 @@ fn the_password_is_in_no_message() {
 
 #[test]
 fn databricks_target_adds_the_version_pin() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let file = root.join(MISTAKES_MALFORMED);
     let text = std::fs::read_to_string(&file).unwrap();
     let options = LintOptions { target: crate::cli::Target::Databricks, ..LintOptions::default() };
