@@ -171,7 +171,9 @@ fn masked_ranges(diagnostics: &[Diagnostic]) -> impl Iterator<Item = Range<usize
 
 /// The byte range of the line holding `offset`, without `\n` or `\r\n`.
 pub(crate) fn line_range(text: &str, offset: usize) -> Range<usize> {
-    let start = text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    // A BOM is not part of the first line as shown (SPEC section 2: it is not a column).
+    let first = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let start = text[..offset].rfind('\n').map_or(first.min(offset), |n| n + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n);
     let end = if end > start && text.as_bytes()[end - 1] == b'\r' && end != text.len() {
         end - 1

@@ -136,3 +136,13 @@ fn the_shared_corpus_yields_exactly_its_mistakes() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn full_format_does_not_count_a_bom_as_a_column() {
+    let s = Scratch::new();
+    s.write("q.txt", "\u{feff}ab $<kv:kv-a/>\n");
+    let output = run(s.path(), &["lint", "q.txt", "--color", "never"]);
+    assert_exit(&output, 1);
+    assert!(stdout(&output).contains("q.txt:1:4"), "{}", stdout(&output));
+    assert!(!stdout(&output).contains('\u{feff}'), "{}", stdout(&output));
+}
