@@ -3,7 +3,7 @@
 //! of unquoted, `'single'` and `"double"` quoted runs, `$NAME` substitution outside
 //! single quotes, and the escapes `\\ \' \" \$ \n` and `\ `.
 
-use super::{Edit, EncodeProblem, Site, collect};
+use super::{Edit, EncodeProblem, Site, collect, is_escaped};
 use crate::scan::Item;
 
 /// Where an item sits in a `.env` file.
@@ -211,6 +211,21 @@ pub(super) fn site(context: &Context) -> Site {
 }
 
 /// Characters an unquoted value may hold as they are (SPEC section 4).
+/// Whether `value` would extend a `$NAME` written just before the item: dotenvy substitutes in unquoted and double-quoted values, so `$HOST` followed by
+/// `x` reads as `$HOSTx`. An empty value joins the name to the text after the item.
+fn joins_name(text: &str, item: &Item<'_>, value: &str) -> bool {
+    let range = item.span.range();
+    let before = &text.as_bytes()[..range.start];
+    let name = before.iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+    let dollar = before.len() - name;
+    // A `$` right before the item cannot happen: `$$<kv:` is an escape.
+    if name == 0 || dollar == 0 || before[dollar - 1] != b'$' || is_escaped(text, dollar - 1) {
+        return false;
+    }
+    let next = value.chars().next().or_else(|| text[range.end..].chars().next());
+    next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn is_unquoted_safe(value: &str) -> bool {
     value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
 }
@@ -221,6 +236,17 @@ pub(super) fn encode(
     contexts: &[Context],
     replacements: &[Option<&str>],
 ) -> Result<Vec<Edit>, Vec<EncodeProblem>> {
+    let joins: Vec<EncodeProblem> = (0..items.len())
+        .filter(|&i| matches!(contexts[i], Context::Unquoted { .. } | Context::Double { .. }))
+        .filter(|&i| replacements[i].is_some_and(|v| joins_name(text, &items[i], v)))
+        .map(|i| {
+            EncodeProblem::new(i, "the value would run on from the `$` name written before it")
+                .with_help("write the name as `${NAME}` before the placeholder")
+        })
+        .collect();
+    if !joins.is_empty() {
+        return Err(joins);
+    }
     let mut results = Vec::new();
     let mut index = 0;
     while index < items.len() {
@@ -365,6 +391,23 @@ mod tests {
     fn a_placeholder_reaching_past_its_run_is_refused() {
         let text = "\u{13}A=$<kv:|kv\"app/a>\"\u{fc}\ng\n";
         assert!(render(text, "\u{ff}").is_err());
+    }
+
+    // Found by the `encode_env` fuzz target: `A=$x$<kv:..>4` with an empty value read as
+    // `$x4`, another variable.
+    #[test]
+    fn values_never_run_on_from_a_dollar_name() {
+        for (text, value) in [
+            ("A=$x$<kv:a/b>4\n", ""),
+            ("A=$HOST$<kv:a/b>\n", "x"),
+            ("A=\"$HOST$<kv:a/b>\"\n", "_y"),
+        ] {
+            assert!(render(text, value).is_err(), "{text} {value:?}");
+        }
+        assert_eq!(render("A=${HOST}$<kv:a/b>\n", "x").unwrap(), "A=${HOST}x\n");
+        assert_eq!(render("A=$HOST-$<kv:a/b>\n", "x").unwrap(), "A=$HOST-x\n");
+        assert_eq!(render("A=\\$HOST$<kv:a/b>\n", "x").unwrap(), "A=\\$HOSTx\n");
+        assert_eq!(render("A='$HOST$<kv:a/b>'\n", "x").unwrap(), "A='$HOSTx'\n");
     }
 
     #[test]
