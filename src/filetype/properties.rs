@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use super::{Edit, EncodeProblem, Site, collect, escaped_problem, is_escaped};
-use crate::scan::Item;
+use std::ops::Range;
+
+use crate::scan::{Item, ItemKind};
 
 /// Where an item sits in a properties file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,8 +66,10 @@ fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// Reads the logical line that starts at `start`.
-fn read_line(bytes: &[u8], start: usize) -> Line {
+/// Reads the logical line that starts at `start`. `opaque` holds the sorted ranges of
+/// the placeholders and escapes, which count as key characters: they are replaced, so the
+/// `:` in `$<kv:` never ends a key.
+fn read_line(bytes: &[u8], start: usize, opaque: &[Range<usize>]) -> Line {
     let pos = skip_blanks(bytes, start);
     if pos >= bytes.len() || is_eol(bytes[pos]) || matches!(bytes[pos], b'#' | b'!') {
         let end = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
@@ -73,7 +77,7 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
         return Line { end: skip_eol(bytes, end), comment, ..Line::default() };
     }
 
-    let mut pos = read_key(bytes, pos);
+    let mut pos = read_key(bytes, pos, opaque);
     pos = skip_blanks(bytes, pos);
     if matches!(bytes.get(pos), Some(b'=' | b':')) {
         pos = skip_blanks(bytes, pos + 1);
@@ -105,8 +109,12 @@ fn read_line(bytes: &[u8], start: usize) -> Line {
 }
 
 /// Reads a key; returns where it ends.
-fn read_key(bytes: &[u8], mut pos: usize) -> usize {
+fn read_key(bytes: &[u8], mut pos: usize, opaque: &[Range<usize>]) -> usize {
     while pos < bytes.len() {
+        if let Ok(i) = opaque.binary_search_by_key(&pos, |r| r.start) {
+            pos = opaque[i].end;
+            continue;
+        }
         match bytes[pos] {
             b'\\' if bytes.get(pos + 1).is_some_and(|&b| is_eol(b)) => {
                 pos = skip_blanks(bytes, skip_eol(bytes, pos + 1));
@@ -122,7 +130,12 @@ fn read_key(bytes: &[u8], mut pos: usize) -> usize {
 
 pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
     let bytes = text.as_bytes();
-    let mut line = read_line(bytes, 0);
+    let opaque: Vec<Range<usize>> = items
+        .iter()
+        .filter(|i| matches!(i.kind, ItemKind::Placeholder(_) | ItemKind::Escape))
+        .map(|i| i.span.range())
+        .collect();
+    let mut line = read_line(bytes, 0, &opaque);
     let mut line_start = 0;
     items
         .iter()
@@ -130,7 +143,7 @@ pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Vec<Context> {
             let offset = item.span.offset;
             while offset >= line.end && line.end > line_start {
                 line_start = line.end;
-                line = read_line(bytes, line_start);
+                line = read_line(bytes, line_start, &opaque);
             }
             context(&line, item.span.offset, item.span.end())
         })
@@ -312,6 +325,18 @@ mod tests {
                 (Role::Value, false),
             ]
         );
+    }
+
+    // Found by the `encode_properties` fuzz target: the `:` of `$<kv:` ended the key, so a
+    // second placeholder on a key-only line was taken for a value and its `:` not escaped.
+    #[test]
+    fn the_colon_of_a_placeholder_never_ends_a_key() {
+        let text = "$<kv:a/b>$<kv:a/b>\n$<kv:a/b> v\n";
+        assert_eq!(roles(text), [(Role::Key, false), (Role::Key, false), (Role::Key, false)]);
+        let items = scan(text);
+        let contexts = analyze(text, &items);
+        let edits = encode(text, &items, &contexts, &vec![Some("k:1"); 3], false).unwrap();
+        assert!(edits.iter().all(|e| e.text.as_str() == "k\\:1"), "{edits:?}");
     }
 
     #[test]
