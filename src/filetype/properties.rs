@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(roles(text), [(Role::Key, false), (Role::Key, false), (Role::Key, false)]);
         let items = scan(text);
         let contexts = analyze(text, &items);
-        let edits = encode(text, &items, &contexts, &vec![Some("k:1"); 3], false).unwrap();
+        let edits = encode(text, &items, &contexts, &[Some("k:1"); 3], false).unwrap();
         assert!(edits.iter().all(|e| e.text.as_str() == "k\\:1"), "{edits:?}");
     }
 
