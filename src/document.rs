@@ -5,6 +5,7 @@ use std::io::Read as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
+use crate::console::{Console, Exit};
 use crate::diagnostic::Diagnostic;
 use crate::filetype::{Analysis, FileType, Site, SyntaxProblem};
 use crate::scan::{Item, ItemKind, scan};
@@ -96,6 +97,23 @@ impl Document {
             return None;
         }
         std::str::from_utf8(&self.bytes).ok()
+    }
+
+    /// [`Document::scannable`] for a command: a refusal goes to `console`, and a file that
+    /// is copied as it is gets a note at `-v`.
+    pub fn scannable_or_report(&self, console: &mut Console) -> Option<&str> {
+        match self.scannable() {
+            Ok(Some(text)) => Some(text),
+            Ok(None) => {
+                let kind = if self.is_binary() { "binary file" } else { "not UTF-8" };
+                tracing::debug!(path = %self.path().display(), "{kind}, copied unchanged");
+                None
+            }
+            Err(error) => {
+                console.error(Exit::Input, error);
+                None
+            }
+        }
     }
 
     /// The text to scan: `None` for a binary file, or for one that is not UTF-8 and holds

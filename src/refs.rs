@@ -35,14 +35,7 @@ impl Inventory {
         let mut index: HashMap<SecretKey, usize> = HashMap::new();
         let mut entries: Vec<Entry> = Vec::new();
         for document in documents {
-            let text = match document.scannable() {
-                Ok(Some(text)) => text,
-                Ok(None) => continue,
-                Err(error) => {
-                    console.error(Exit::Input, error);
-                    continue;
-                }
-            };
+            let Some(text) = document.scannable_or_report(console) else { continue };
             let prepared = match Prepared::new(document, text) {
                 Ok(prepared) => prepared,
                 Err(error) => {

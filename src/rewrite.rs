@@ -145,18 +145,7 @@ fn first_pass(
     substitution: &mut dyn Substitution,
     console: &mut Console,
 ) {
-    let text = match document.scannable() {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            let kind = if document.is_binary() { "binary file" } else { "not UTF-8" };
-            tracing::debug!(path = %document.path().display(), "{kind}, copied unchanged");
-            return;
-        }
-        Err(error) => {
-            console.error(Exit::Input, error);
-            return;
-        }
-    };
+    let Some(text) = document.scannable_or_report(console) else { return };
     let prepared = match Prepared::new(document, text) {
         Ok(prepared) => prepared,
         Err(error) => {

@@ -406,14 +406,7 @@ fn lint(
     let options = LintOptions::new(args, config);
     let mut linted = Vec::new();
     for document in &documents {
-        let text = match document.scannable() {
-            Ok(Some(text)) => text,
-            Ok(None) => continue,
-            Err(error) => {
-                console.error(Exit::Input, error);
-                continue;
-            }
-        };
+        let Some(text) = document.scannable_or_report(console) else { continue };
         let diagnostics =
             crate::lint::check_file(document.path(), text, document.file_type, &options);
         if !diagnostics.is_empty() {
