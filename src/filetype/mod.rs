@@ -158,7 +158,7 @@ pub fn analyze(
 ) -> Result<Analysis, SyntaxProblem> {
     let contexts = match file_type {
         FileType::Json => Contexts::Json,
-        FileType::Yaml => Contexts::Yaml(yaml::analyze(text, items)?),
+        FileType::Yaml => Contexts::Yaml(yaml::analyze(text, items, |_, _| {})?),
         FileType::Properties { spark } => {
             Contexts::Properties(properties::analyze(text, items), spark)
         }
@@ -167,6 +167,26 @@ pub fn analyze(
         FileType::Text => Contexts::Text,
     };
     Ok(Analysis { contexts })
+}
+
+/// [`analyze`] for YAML that also shows every event of the parse, with its byte range,
+/// to `observe`, so that a caller needing more of the document (lint's key/value pairs)
+/// reads it once.
+pub fn analyze_yaml<'t>(
+    text: &'t str,
+    items: &[Item<'_>],
+    observe: impl FnMut(&saphyr_parser::Event<'t>, Range<usize>),
+) -> Result<Analysis, SyntaxProblem> {
+    Ok(Analysis { contexts: Contexts::Yaml(yaml::analyze(text, items, observe)?) })
+}
+
+/// Every event of a YAML parse, in order, with its byte range; stops at the first syntax
+/// error, which it returns.
+pub fn yaml_events<'t>(
+    text: &'t str,
+    visit: impl FnMut(saphyr_parser::Event<'t>, Range<usize>),
+) -> Result<(), SyntaxProblem> {
+    yaml::each_event(text, visit)
 }
 
 /// Says where each item sits (see [`analyze`]).

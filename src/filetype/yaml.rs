@@ -34,7 +34,8 @@ pub(super) struct Analysis {
     owners: Vec<Option<usize>>,
 }
 
-/// Turns saphyr's character indexes into byte offsets, walking forward.
+/// Turns saphyr's character indexes into byte offsets, walking from the last one asked
+/// for (the parser's positions mostly move forward, and never far back).
 struct Offsets<'a> {
     text: &'a str,
     ascii: bool,
@@ -48,62 +49,87 @@ impl Offsets<'_> {
             return char_index.min(self.text.len());
         }
         if char_index < self.chars {
-            self.chars = 0;
-            self.bytes = 0;
+            let back =
+                self.text[..self.bytes].char_indices().rev().nth(self.chars - char_index - 1);
+            (self.chars, self.bytes) = (char_index, back.map_or(0, |(i, _)| i));
+            return self.bytes;
         }
-        let mut iter = self.text[self.bytes..].char_indices();
-        while self.chars < char_index {
-            match iter.next() {
-                Some((_, c)) => {
-                    self.bytes += c.len_utf8();
-                    self.chars += 1;
-                }
-                None => break,
-            }
-        }
+        let rest = &self.text[self.bytes..];
+        let mut forward = rest.char_indices().skip(char_index - self.chars);
+        let step = forward.next().map_or(rest.len(), |(i, _)| i);
+        // Past the end, stay at the end (and count only the characters there are).
+        let reached =
+            if step == rest.len() { rest.chars().count() } else { char_index - self.chars };
+        (self.chars, self.bytes) = (self.chars + reached, self.bytes + step);
         self.bytes
     }
 }
 
-/// One scalar event: its ordinal, style, byte range, value and whether it is in a flow
-/// collection.
-type Found = (usize, ScalarStyle, Range<usize>, String, bool);
+/// One scalar event as the reader reports it.
+struct Found<'t> {
+    /// Its position among all scalar events of the file.
+    ordinal: usize,
+    style: ScalarStyle,
+    range: Range<usize>,
+    value: std::borrow::Cow<'t, str>,
+    in_flow: bool,
+}
 
-/// Every scalar event in order, with its byte range.
-fn scalars(text: &str) -> Result<Vec<Found>, SyntaxProblem> {
+/// Hands every event of the file, in order, to `visit` with its byte range. Stops at the
+/// first syntax error, which it returns.
+pub(crate) fn each_event<'t>(
+    text: &'t str,
+    mut visit: impl FnMut(Event<'t>, Range<usize>),
+) -> Result<(), SyntaxProblem> {
     let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
-    let mut found = Vec::new();
-    let mut parser = Parser::new_from_str(text);
-    let mut ordinal = 0;
-    // For each open collection, whether it is a flow collection.
-    let mut flows: Vec<bool> = Vec::new();
-    while let Some(event) = parser.next_event() {
+    for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let offset = offsets.byte(e.marker().index());
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
+        let start = offsets.byte(span.start.index());
+        let end = offsets.byte(span.end.index()).max(start);
+        visit(event, start..end);
+    }
+    Ok(())
+}
+
+/// Hands every scalar event, in order, to `visit`; every event, scalars included, goes to
+/// `observe` first. Nothing is kept, so a large file costs no memory per scalar.
+fn each_scalar<'t>(
+    text: &'t str,
+    mut observe: impl FnMut(&Event<'t>, Range<usize>),
+    mut visit: impl FnMut(Found<'t>),
+) -> Result<(), SyntaxProblem> {
+    let mut ordinal = 0;
+    // For each open collection, whether it starts with `[` or `{`; and how many do. A
+    // single-pair mapping inside a flow sequence (`[a: b]`) starts with neither, so the
+    // innermost collection alone does not tell.
+    let mut flows: Vec<bool> = Vec::new();
+    let mut open_flows = 0usize;
+    each_event(text, |event, range| {
+        observe(&event, range.clone());
         match event {
             Event::Scalar(value, style, _, _) => {
-                let mut start = offsets.byte(span.start.index());
-                let end = offsets.byte(span.end.index());
+                let mut start = range.start;
                 if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                    start = skip_properties(text, start, end);
+                    start = skip_properties(text, start, range.end);
                 }
-                let in_flow = flows.contains(&true);
-                found.push((ordinal, style, start..end, value.into_owned(), in_flow));
+                let in_flow = open_flows > 0;
+                visit(Found { ordinal, style, range: start..range.end, value, in_flow });
                 ordinal += 1;
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
-                let start = offsets.byte(span.start.index());
-                flows.push(matches!(text.as_bytes().get(start), Some(b'[' | b'{')));
+                let flow = matches!(text.as_bytes().get(range.start), Some(b'[' | b'{'));
+                open_flows += usize::from(flow);
+                flows.push(flow);
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                flows.pop();
+                open_flows -= usize::from(flows.pop() == Some(true));
             }
             _ => {}
         }
-    }
-    Ok(found)
+    })
 }
 
 /// Where a flow or quoted scalar really starts: saphyr's span begins at its node
@@ -131,30 +157,43 @@ fn skip_properties(text: &str, mut start: usize, end: usize) -> usize {
     }
 }
 
-pub(super) fn analyze(text: &str, items: &[Item<'_>]) -> Result<Analysis, SyntaxProblem> {
-    let all = scalars(text)?;
+/// Each item goes to the first scalar, from the one the previous item went to on, that
+/// ends at or after the item's end; it is that scalar's if the scalar also starts at or
+/// before it, else it is in no scalar (a comment). Only scalars that own an item are
+/// kept, with their values.
+///
+/// Every event of the parse goes to `observe` too, for a caller that reads more of the
+/// document in the same parse.
+pub(super) fn analyze<'t>(
+    text: &'t str,
+    items: &[Item<'_>],
+    observe: impl FnMut(&Event<'t>, Range<usize>),
+) -> Result<Analysis, SyntaxProblem> {
     let mut analysis = Analysis { scalars: Vec::new(), owners: Vec::with_capacity(items.len()) };
-    let mut next = 0;
-    for item in items {
-        let range = item.span.range();
-        while next < all.len() && all[next].2.end < range.end {
-            next += 1;
-        }
-        let owner = all.get(next).filter(|s| s.2.start <= range.start && range.end <= s.2.end);
-        analysis.owners.push(owner.map(|(ordinal, style, range, value, in_flow)| {
-            let known = analysis.scalars.last().is_some_and(|s| s.ordinal == *ordinal);
-            if !known {
+    each_scalar(text, observe, |found| {
+        let mut value = Some(found.value);
+        while let Some(item) = items.get(analysis.owners.len()) {
+            let item_range = item.span.range();
+            if found.range.end < item_range.end {
+                break;
+            }
+            if found.range.start > item_range.start {
+                analysis.owners.push(None);
+                continue;
+            }
+            if let Some(value) = value.take() {
                 analysis.scalars.push(Scalar {
-                    style: *style,
-                    range: range.clone(),
-                    value: value.clone(),
-                    ordinal: *ordinal,
-                    in_flow: *in_flow,
+                    style: found.style,
+                    range: found.range.clone(),
+                    value: value.into_owned(),
+                    ordinal: found.ordinal,
+                    in_flow: found.in_flow,
                 });
             }
-            analysis.scalars.len() - 1
-        }));
-    }
+            analysis.owners.push(Some(analysis.scalars.len() - 1));
+        }
+    })?;
+    analysis.owners.resize(items.len(), None);
     Ok(analysis)
 }
 
@@ -222,16 +261,24 @@ fn verify(
         EncodeProblem::new(item, "the value cannot be written into this block scalar")
             .with_help("use a double-quoted scalar: key: \"$<kv:...>\"")
     };
-    let Ok(read_back) = scalars(output) else {
+    // For each checked scalar, what was meant and whether the reader gave it back. Values
+    // are compared as they stream past; none is kept.
+    let mut outcomes: std::collections::HashMap<usize, (&str, bool)> =
+        checks.iter().map(|c| (c.0, (c.1.as_str(), false))).collect();
+    let parsed = each_scalar(
+        output,
+        |_, _| {},
+        |found| {
+            if let Some((wanted, matched)) = outcomes.get_mut(&found.ordinal) {
+                *matched = found.value == *wanted;
+            }
+        },
+    );
+    if parsed.is_err() {
         return Err(checks.iter().map(|c| problem(c.2)).collect());
-    };
-    let failed: Vec<EncodeProblem> = checks
-        .iter()
-        .filter(|(ordinal, expected, _)| {
-            read_back.get(*ordinal).is_none_or(|(_, _, _, value, _)| value != expected)
-        })
-        .map(|c| problem(c.2))
-        .collect();
+    }
+    let failed: Vec<EncodeProblem> =
+        checks.iter().filter(|c| !outcomes[&c.0].1).map(|c| problem(c.2)).collect();
     if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
@@ -586,7 +633,7 @@ mod tests {
 
     fn render(text: &str, value: &str) -> Result<String, Vec<EncodeProblem>> {
         let items = scan(text);
-        let analysis = analyze(text, &items).unwrap();
+        let analysis = analyze(text, &items, |_, _| {}).unwrap();
         let replacements = vec![Some(value); items.len()];
         let edits = encode(text, &items, &analysis, &replacements)?;
         Ok(String::from_utf8(super::super::apply(text.as_bytes(), &edits).to_vec()).unwrap())
@@ -641,10 +688,22 @@ mod tests {
     }
 
     #[test]
+    fn offsets_walk_both_ways_over_multibyte_characters() {
+        let text = "aé€😀b";
+        let mut offsets = Offsets { text, ascii: false, chars: 0, bytes: 0 };
+        let expected = [0, 1, 3, 6, 10, 11];
+        for chars in [4, 1, 5, 0, 3, 2, 5] {
+            assert_eq!(offsets.byte(chars), expected[chars], "char {chars}");
+        }
+        assert_eq!(offsets.byte(9), text.len());
+        assert_eq!(offsets.byte(2), 3);
+    }
+
+    #[test]
     fn comments_hold_no_scalars() {
         let text = "a: 1 # $<kv:k/c>\n# $<kv:k/c>\nb: \"#$<kv:k/c>\"\n";
         let items = scan(text);
-        let analysis = analyze(text, &items).unwrap();
+        let analysis = analyze(text, &items, |_, _| {}).unwrap();
         let sites = sites(text, &items, &analysis);
         assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
     }
