@@ -14,6 +14,7 @@ use crate::cli::{
 use crate::config::{Config, ConfigError};
 use crate::console::{Console, Exit};
 use crate::databricks::References;
+use crate::diagnostic::Diagnostic;
 use crate::document::Document;
 use crate::filetype::FileTypes;
 use crate::lint::LintOptions;
@@ -402,17 +403,54 @@ fn lint(
     stdout: &mut dyn Write,
     console: &mut Console,
 ) {
-    let Some(documents) = documents(&args.input, config, console) else { return };
+    let Some(types) = file_types(&args.input, config, console) else { return };
+    let Some((inputs, _)) = inputs(&args.input, config, None, console) else { return };
     let options = LintOptions::new(args, config);
-    let mut linted = Vec::new();
-    for document in &documents {
-        let Some(text) = document.scannable_or_report(console) else { continue };
-        let diagnostics =
-            crate::lint::check_file(document.path(), text, document.file_type, &options);
-        if !diagnostics.is_empty() {
-            linted.push((document, text, diagnostics));
+    let stdin_name = args.input.stdin_filename.as_deref();
+    // Files are read and linted one at a time, on every core, and only files with
+    // findings are kept: memory follows the findings, not the tree.
+    let lint_one = |input: &Input| -> Linted {
+        let document = match Document::read(input, types.for_path(&input.relative), stdin_name) {
+            Ok(document) => document,
+            Err(error) => return Linted::Unreadable(error),
+        };
+        let diagnostics = match document.scannable() {
+            Ok(Some(text)) => {
+                crate::lint::check_file(document.path(), text, document.file_type, &options)
+            }
+            Ok(None) => Vec::new(),
+            Err(error) => return Linted::Unscannable(error),
+        };
+        if diagnostics.is_empty() { Linted::Clean } else { Linted::Found(document, diagnostics) }
+    };
+    let outcomes: Vec<Linted> = if inputs.len() > 1 {
+        use rayon::prelude::*;
+        inputs.par_iter().map(lint_one).collect()
+    } else {
+        inputs.iter().map(lint_one).collect()
+    };
+    // Read errors first, then files that cannot be scanned, as when the tree was read
+    // before it was linted.
+    for outcome in &outcomes {
+        if let Linted::Unreadable(error) = outcome {
+            console.error(Exit::Input, error_chain(error));
         }
     }
+    for outcome in &outcomes {
+        if let Linted::Unscannable(error) = outcome {
+            console.error(Exit::Input, error);
+        }
+    }
+    let files_checked = outcomes.iter().filter(|o| !matches!(o, Linted::Unreadable(_))).count();
+    let linted: Vec<(&Document, &str, &Vec<Diagnostic>)> = outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            Linted::Found(document, diagnostics) => {
+                Some((document, document.text().unwrap_or_default(), diagnostics))
+            }
+            _ => None,
+        })
+        .collect();
     let findings = Findings {
         files: linted
             .iter()
@@ -422,7 +460,7 @@ fn lint(
                 diagnostics,
             })
             .collect(),
-        files_checked: documents.len(),
+        files_checked,
     };
     let reporter = report::reporter(args.output_format, color);
     report_write(reporter.report(&findings, stdout).and_then(|()| stdout.flush()), console);
@@ -434,6 +472,14 @@ fn lint(
     if findings.summary().errors > 0 {
         console.exit = console.exit.max(Exit::Findings);
     }
+}
+
+/// What linting one input came to.
+enum Linted {
+    Unreadable(crate::document::ReadError),
+    Unscannable(crate::document::NotUtf8),
+    Clean,
+    Found(Document, Vec<Diagnostic>),
 }
 
 fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::credential_name::{CredentialNames, KeyClass};
-use super::pairs::{self, Pair, Pairs, ScalarKind};
+use super::pairs::{Pair, Pairs, ScalarKind};
 use super::{Context, RuleDoc, embedded};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::filetype::FileType;
@@ -56,14 +56,14 @@ const NOT_SECRETS: &[&str] = &[
 /// KV101 for every pair of the file (`text` files have none).
 pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
     let names = CredentialNames::new(&context.options.extra_credential_names);
-    let pairs = pairs::extract(context.file_type, context.text);
-    let naming = mappings_naming_a_secret(&pairs, context.text);
+    let pairs = context.pairs;
+    let naming = mappings_naming_a_secret(pairs, context.text);
     let mut found: Vec<(Range<usize>, String)> = Vec::new();
     for pair in &pairs.pairs {
         if pair.kind == ScalarKind::Typed || naming[pair.mapping] {
             continue;
         }
-        let key = effective_key(&pairs, pair, context.text);
+        let key = effective_key(pairs, pair, context.text);
         found.extend(check_pair(context, &names, &key, pair.value.clone()));
     }
     found.sort_by_key(|(range, _)| range.start);

@@ -78,6 +78,8 @@ pub(crate) struct Context<'a> {
     pub items: &'a [Item<'a>],
     /// Where each item sits, parallel to `items`.
     pub sites: &'a [Site],
+    /// The file's key/value pairs, for KV101.
+    pub pairs: &'a pairs::Pairs,
     pub options: &'a LintOptions,
 }
 
@@ -111,9 +113,11 @@ pub fn check_file(
     options: &LintOptions,
 ) -> Vec<Diagnostic> {
     let items = scan::scan(text);
-    let sites = filetype::sites(file_type, text, &items)
-        .unwrap_or_else(|_| vec![Site { in_comment: false, whole_value: true }; items.len()]);
-    let context = Context { path, text, file_type, items: &items, sites: &sites, options };
+    let (sites, pairs) = read(file_type, text, &items);
+    let sites =
+        sites.unwrap_or_else(|_| vec![Site { in_comment: false, whole_value: true }; items.len()]);
+    let context =
+        Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
     let mut findings = run_rules(&context);
 
     findings.retain(|d| {
@@ -121,6 +125,22 @@ pub fn check_file(
     });
     findings.sort_by_key(|d| (d.span.offset, d.code));
     findings
+}
+
+/// Where each item sits, and the file's pairs. YAML is parsed once for both, since its
+/// reader is the slowest part of a lint run.
+fn read(
+    file_type: FileType,
+    text: &str,
+    items: &[Item<'_>],
+) -> (Result<Vec<Site>, filetype::SyntaxProblem>, pairs::Pairs) {
+    if file_type == FileType::Yaml {
+        let mut walk = pairs::YamlWalk::new(text);
+        let analysis = filetype::analyze_yaml(text, items, |event, range| walk.event(event, range));
+        (analysis.map(|a| a.sites(text, items)), walk.finish())
+    } else {
+        (filetype::sites(file_type, text, items), pairs::extract(file_type, text))
+    }
 }
 
 fn run_rules(context: &Context<'_>) -> Vec<Diagnostic> {

@@ -30,7 +30,9 @@ pub(crate) fn run_rule(
         })
         .collect();
     let path = Path::new("f");
-    let context = Context { path, text, file_type, items: &items, sites: &sites, options };
+    let pairs = super::pairs::extract(file_type, text);
+    let context =
+        Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
     rule(&context).iter().map(shown).collect()
 }
 

@@ -125,6 +125,7 @@ fn span_covers_exactly_the_value() {
         file_type: YAML,
         items: &items,
         sites: &[],
+        pairs: &super::super::pairs::extract(YAML, text),
         options: &LintOptions::default(),
     };
     let found = check(&context);

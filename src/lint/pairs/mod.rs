@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use crate::filetype::FileType;
 
-pub(crate) use yaml::is_number;
+pub(crate) use yaml::{Walk as YamlWalk, is_number};
 
 /// One key with a scalar value.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! YAML pairs from `saphyr-parser` events: each mapping key with a scalar value. Plain
 //! scalars that YAML types as booleans, numbers or null are marked typed.
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::ops::Range;
+
+use saphyr_parser::{Event, ScalarStyle};
 
 use super::{Pairs, ScalarKind, quoted_end, trim};
 
@@ -21,24 +23,33 @@ enum Pending {
 
 /// Reads the pairs of a YAML stream, stopping quietly at the first syntax error.
 pub(super) fn extract(text: &str) -> Pairs {
-    let mut walk =
-        Walk { text, pairs: Pairs::new(), stack: Vec::new(), offsets: Offsets::new(text) };
-    for event in Parser::new_from_str(text) {
-        let Ok((event, span)) = event else { break };
-        walk.event(event, span);
-    }
-    walk.pairs
+    let mut walk = Walk::new(text);
+    let _ = crate::filetype::yaml_events(text, |event, range| walk.event(&event, range));
+    walk.finish()
 }
 
-struct Walk<'t> {
+/// Builds the pairs of a YAML stream from its parse events, for a caller that parses the
+/// file for other reasons too.
+pub(crate) struct Walk<'t> {
     text: &'t str,
     pairs: Pairs,
     stack: Vec<Frame>,
-    offsets: Offsets<'t>,
+}
+
+impl<'t> Walk<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Self { text, pairs: Pairs::new(), stack: Vec::new() }
+    }
+
+    /// The pairs of the events seen so far.
+    pub(crate) fn finish(self) -> Pairs {
+        self.pairs
+    }
 }
 
 impl Walk<'_> {
-    fn event(&mut self, event: Event<'_>, span: Span) {
+    /// Takes the next event of the parse, with its byte range.
+    pub(crate) fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
         match event {
             Event::MappingStart(..) => {
                 let parent = self.container_key();
@@ -52,7 +63,7 @@ impl Walk<'_> {
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
             }
-            Event::Scalar(value, style, ..) => self.scalar(&value, style, span),
+            Event::Scalar(value, style, ..) => self.scalar(value, *style, range),
             Event::Alias(_) => self.node_without_pair(),
             _ => {}
         }
@@ -85,7 +96,7 @@ impl Walk<'_> {
         }
     }
 
-    fn scalar(&mut self, value: &str, style: ScalarStyle, span: Span) {
+    fn scalar(&mut self, value: &str, style: ScalarStyle, range: Range<usize>) {
         let Some(Frame::Mapping { id, pending }) = self.stack.last_mut() else {
             return;
         };
@@ -94,7 +105,7 @@ impl Walk<'_> {
             Pending::Key => *pending = Pending::Value(Some(value.to_string())),
             Pending::Value(None) => {}
             Pending::Value(Some(key)) => {
-                let range = self.value_range(style, span);
+                let range = self.value_range(style, range);
                 self.pairs.push(key, id, range, kind(value, style));
             }
         }
@@ -102,9 +113,8 @@ impl Walk<'_> {
 
     /// The bytes of a scalar's content. The parser's span end is not reliable for
     /// quoted scalars (it can run past the closing quote), so quotes are matched here.
-    fn value_range(&mut self, style: ScalarStyle, span: Span) -> std::ops::Range<usize> {
-        let start = self.offsets.byte(span.start.index());
-        let end = self.offsets.byte(span.end.index()).max(start);
+    fn value_range(&self, style: ScalarStyle, range: Range<usize>) -> Range<usize> {
+        let Range { start, end } = range;
         match style {
             ScalarStyle::DoubleQuoted => start + 1..quoted_end(self.text, start, b'"', true),
             ScalarStyle::SingleQuoted => start + 1..quoted_end(self.text, start, b'\'', false),
@@ -145,29 +155,6 @@ pub(crate) fn is_number(lower: &str) -> bool {
                 || (hex && c.is_ascii_hexdigit())
                 || (!hex && matches!(c, 'e' | '+' | '-'))
         })
-}
-
-/// Turns the parser's character indexes into byte offsets, walking forward.
-struct Offsets<'t> {
-    text: &'t str,
-    chars: usize,
-    bytes: usize,
-}
-
-impl<'t> Offsets<'t> {
-    fn new(text: &'t str) -> Self {
-        Self { text, chars: 0, bytes: 0 }
-    }
-
-    fn byte(&mut self, chars: usize) -> usize {
-        if chars < self.chars {
-            (self.chars, self.bytes) = (0, 0);
-        }
-        let rest = &self.text[self.bytes..];
-        let step = rest.char_indices().nth(chars - self.chars).map_or(rest.len(), |(i, _)| i);
-        (self.chars, self.bytes) = (chars, self.bytes + step);
-        self.bytes
-    }
 }
 
 #[cfg(test)]
