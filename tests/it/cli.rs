@@ -338,3 +338,31 @@ fn check_with_a_secrets_file_stays_offline() {
     assert_exit(&output, 3);
     assert!(stderr(&output).contains("allow-list"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_secrets_file_key_given_twice_or_badly_named_is_an_input_error() {
+    let s = Scratch::new();
+    s.write("a.yml", "a: $<kv:kv-app/db-pass>\n");
+    let cases = [
+        (
+            r#"{"kv-app/db-pass": "canary-one-value", "kv-app/db-pass": "canary-two-value"}"#,
+            "`kv-app/db-pass` is given twice",
+        ),
+        (
+            r#"{"kv-app/db-pass": "canary-one-value", "KV-APP/DB-PASS": "canary-two-value"}"#,
+            "`KV-APP/DB-PASS` is given twice",
+        ),
+        (r#"{"kv-app/db_pass": "canary-one-value"}"#, "invalid secret name `db_pass`"),
+        (r#"{"kv-app/db-pass/1": "canary-one-value"}"#, "invalid version `1`"),
+    ];
+    for (json, expected) in cases {
+        s.write("s.json", json);
+        let output =
+            run(s.path(), &["render", "a.yml", "--secrets-file", "s.json", "-o", "out.yml"]);
+        assert_exit(&output, 2);
+        let err = stderr(&output);
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("canary"), "{err}");
+        assert!(!s.path().join("out.yml").exists());
+    }
+}
