@@ -12,4 +12,5 @@ mod leaks;
 mod lint;
 mod render_keyvault;
 mod roundtrip;
+mod settings;
 mod support;
