@@ -214,6 +214,11 @@ fn near_misses_warn_and_strict_makes_them_errors() {
     assert_exit(&output, 0);
     assert_eq!(stdout(&output), "pw=$<KV:kv-app/a>\n");
     assert!(stderr(&output).contains("a.txt:1:4: warning[KV005]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("write `$<kv:`: the prefix is case-sensitive: `kv`, not `KV`"),
+        "{}",
+        stderr(&output)
+    );
     assert_exit(&run(s.path(), &["databricks", "--strict", "a.txt"]), 2);
 }
 
