@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod crash;
 mod hardening;
+mod inputs;
 mod keyvault;
 mod leaks;
 mod lint;
