@@ -1,9 +1,9 @@
 //! Inputs named on the command line: symbolic links are read through (as ripgrep and
-//! `cp` do) but never written through.
+//! `cp` do) but never written through; a binary file that holds `$<kv:` is refused.
 
 use std::os::unix::fs::symlink;
 
-use crate::support::{Scratch, assert_exit, run, stderr, stdout};
+use crate::support::{Scratch, assert_exit, guzzle_kv, run, stderr, stdout};
 
 fn scratch() -> Scratch {
     let s = Scratch::new();
@@ -62,4 +62,40 @@ fn a_dangling_named_link_is_unreadable() {
     let output = run(s.path(), &["databricks", "dangling.yml"]);
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("cannot read `dangling.yml`"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_named_binary_file_with_a_placeholder_is_refused() {
+    let s = scratch();
+    s.write("blob.bin", b"\x00\x01a: $<kv:kv-app/a>\n");
+    s.write("plain.bin", b"\x00\x01no opening here\n");
+
+    let output =
+        run(s.path(), &["render", "blob.bin", "--secrets-file", "secrets.json", "-o", "out.bin"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("`blob.bin` is a binary file"), "{}", stderr(&output));
+    assert!(!s.path().join("out.bin").exists());
+
+    let output = guzzle_kv(s.path())
+        .args(["databricks", "-", "--stdin-filename", "x.txt"])
+        .write_stdin(b"\x00$<kv:kv-app/a>".to_vec())
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    assert!(output.stdout.is_empty());
+
+    let output = run(s.path(), &["databricks", "plain.bin"]);
+    assert_exit(&output, 0);
+    assert_eq!(output.stdout, b"\x00\x01no opening here\n");
+
+    // Met while walking, the same file is copied unchanged.
+    let output = run(s.path(), &["databricks", "real", "blob.bin", "-o", "walked"]);
+    assert_exit(&output, 2);
+    std::fs::rename(s.path().join("blob.bin"), s.path().join("real/blob.bin")).unwrap();
+    let output = run(s.path(), &["databricks", "real", "-o", "walked"]);
+    assert_exit(&output, 0);
+    assert_eq!(
+        std::fs::read(s.path().join("walked/blob.bin")).unwrap(),
+        b"\x00\x01a: $<kv:kv-app/a>\n"
+    );
 }
