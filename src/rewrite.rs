@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
-use crate::filetype::{FileTypes, Site, apply};
+use crate::filetype::{Edit, FileTypes, Site, apply};
 use crate::output::{Stage, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
@@ -291,7 +291,7 @@ fn encode(
     match analysis.encode(text, &prepared.items, &replacements) {
         Ok(edits) => {
             let bytes = apply(document.bytes.as_slice(), &edits);
-            let diff = diff(document.path(), text, &prepared, &data, substitution);
+            let diff = diff(document.path(), text, &prepared, &data, &edits, substitution);
             Some(Rendered { bytes, diff })
         }
         Err(problems) => {
@@ -326,9 +326,10 @@ fn diff(
     text: &str,
     prepared: &Prepared<'_>,
     data: &[usize],
+    edits: &[Edit],
     substitution: &dyn Substitution,
 ) -> String {
-    let edits = masked_edits(text, prepared, data, substitution);
+    let edits = masked_edits(text, prepared, data, edits, substitution);
     let mut out = format!("--- {0}\n+++ {0}\n", path.display());
     let (mut line, mut counted) = (1, 0);
     let mut index = 0;
@@ -372,19 +373,10 @@ fn masked_edits(
     text: &str,
     prepared: &Prepared<'_>,
     data: &[usize],
+    edits: &[Edit],
     substitution: &dyn Substitution,
 ) -> Vec<(Range<usize>, String)> {
-    let Some(analysis) = prepared.analysis.as_ref() else { return Vec::new() };
     let items = &prepared.items;
-    let mut real: Vec<Option<&str>> = vec![None; items.len()];
-    for &i in data {
-        real[i] = Some(match &items[i].kind {
-            ItemKind::Placeholder(p) => substitution.replacement(p),
-            _ => ESCAPED,
-        });
-    }
-    let Ok(edits) = analysis.encode(text, items, &real) else { return Vec::new() };
-
     let mut next = 0;
     edits
         .iter()
