@@ -276,8 +276,10 @@ fn vault_domains(cloud: Cloud) -> &'static [&'static str] {
     }
 }
 
-/// A URL from the config file must be https on a Key Vault domain of the cloud, so that
-/// a committed file cannot send the vault token elsewhere.
+/// A URL from the config file must be https on a Key Vault domain, so that a committed
+/// file cannot send the vault token elsewhere. Any cloud's domain passes here: the cloud
+/// is known only once flags and environment are merged, and the Key Vault source then
+/// checks the URL against that cloud. Messages name the domains of `cloud`.
 fn check_vault_url(url: &str, cloud: Cloud) -> Result<(), String> {
     let Some(rest) = url.strip_prefix("https://") else {
         return Err(format!("expected an `https://` URL, found `{url}`"));
@@ -285,12 +287,13 @@ fn check_vault_url(url: &str, cloud: Cloud) -> Result<(), String> {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
     let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
-    let domains = vault_domains(cloud);
-    if domains.iter().any(|d| host.strip_suffix(d).is_some_and(|h| h.ends_with('.') && h.len() > 1))
-        && !authority.contains('@')
-    {
+    let on_domain =
+        |d: &&str| host.strip_suffix(d).is_some_and(|h| h.ends_with('.') && h.len() > 1);
+    let clouds = [Cloud::Public, Cloud::China, Cloud::Usgov];
+    if clouds.into_iter().flat_map(vault_domains).any(on_domain) && !authority.contains('@') {
         return Ok(());
     }
+    let domains = vault_domains(cloud);
     Err(format!(
         "expected a host under {}, found `{host}` (other hosts only with `--vault-url`)",
         domains.join(" or ")

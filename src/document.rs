@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::console::{Console, Exit};
 use crate::diagnostic::Diagnostic;
 use crate::filetype::{Analysis, FileType, Site, SyntaxProblem};
-use crate::scan::{Item, ItemKind, scan};
+use crate::scan::{ESCAPED, Item, ItemKind, scan};
 use crate::span::{LineIndex, Span};
 use crate::walk::Input;
 
@@ -48,12 +48,21 @@ pub struct SyntaxError {
     pub problem: SyntaxProblem,
 }
 
-/// A file that is not UTF-8 yet holds placeholders.
+/// A file that holds placeholders but cannot be processed byte-exactly.
 #[derive(Debug, thiserror::Error)]
-#[error("`{}` is not valid UTF-8 and holds placeholders", path.display())]
-pub struct NotUtf8 {
-    /// The file.
-    pub path: PathBuf,
+pub enum Unscannable {
+    /// The file is not valid UTF-8.
+    #[error("`{}` is not valid UTF-8 and holds placeholders", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is binary and was named on the command line (a walked one is copied).
+    #[error("`{}` is a binary file (a NUL byte in its first 8 KiB) and holds `$<kv:`", path.display())]
+    Binary {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// How many bytes are searched for a NUL to call a file binary.
@@ -116,18 +125,23 @@ impl Document {
         }
     }
 
-    /// The text to scan: `None` for a binary file, or for one that is not UTF-8 and holds
-    /// no placeholder (both are copied unchanged). A file that is not UTF-8 but holds one
-    /// cannot be processed byte-exactly, so it is refused.
-    pub fn scannable(&self) -> Result<Option<&str>, NotUtf8> {
+    /// The text to scan: `None` for a binary file met while walking, or for one that
+    /// holds no placeholder (both are copied unchanged). A file that is not UTF-8, or a
+    /// binary file named on the command line, that holds `$<kv:` is refused: it cannot be
+    /// processed byte-exactly, and a placeholder is never passed through unresolved.
+    pub fn scannable(&self) -> Result<Option<&str>, Unscannable> {
+        let path = || self.input.path.clone();
         match self.text() {
             Some(text) => Ok(Some(text)),
-            None if self.is_binary() => Ok(None),
-            None if memchr::memmem::find(&self.bytes, b"$<kv:").is_some() => {
-                Err(NotUtf8 { path: self.input.path.clone() })
-            }
+            None if !self.has_opening() => Ok(None),
+            None if !self.is_binary() => Err(Unscannable::NotUtf8 { path: path() }),
+            None if self.input.is_named => Err(Unscannable::Binary { path: path() }),
             None => Ok(None),
         }
+    }
+
+    fn has_opening(&self) -> bool {
+        memchr::memmem::find(&self.bytes, ESCAPED.as_bytes()).is_some()
     }
 }
 

@@ -4,12 +4,13 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
-use crate::filetype::{FileTypes, Site, apply};
+use crate::filetype::{Edit, FileTypes, Site, apply};
 use crate::output::{Stage, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
@@ -290,7 +291,7 @@ fn encode(
     match analysis.encode(text, &prepared.items, &replacements) {
         Ok(edits) => {
             let bytes = apply(document.bytes.as_slice(), &edits);
-            let diff = diff(document.path(), text, &prepared, &data, substitution);
+            let diff = diff(document.path(), text, &prepared, &data, &edits, substitution);
             Some(Rendered { bytes, diff })
         }
         Err(problems) => {
@@ -317,43 +318,95 @@ fn encode(
     }
 }
 
-/// A diff of the lines that change, each value shown as its substitution says.
+/// A diff of the lines that change, each value shown as its substitution says, inside
+/// the quotes the real run adds around it. Only the layout of the real run's edits is
+/// used (where each goes, whether it was quoted), never their text, which holds values.
 fn diff(
     path: &Path,
     text: &str,
     prepared: &Prepared<'_>,
     data: &[usize],
+    edits: &[Edit],
     substitution: &dyn Substitution,
 ) -> String {
+    let edits = masked_edits(text, prepared, data, edits, substitution);
     let mut out = format!("--- {0}\n+++ {0}\n", path.display());
+    let (mut line, mut counted) = (1, 0);
     let mut index = 0;
-    while index < data.len() {
-        let first = prepared.span(data[index]);
-        let line_start = text[..first.offset].rfind('\n').map_or(0, |p| p + 1);
-        let line_end = text[first.offset..].find('\n').map_or(text.len(), |p| first.offset + p);
-        let mut new_line = String::new();
-        let mut pos = line_start;
-        while index < data.len() && prepared.span(data[index]).offset < line_end {
-            let span = prepared.span(data[index]);
-            new_line.push_str(&text[pos..span.offset]);
-            new_line.push_str(&match &prepared.items[data[index]].kind {
-                ItemKind::Placeholder(p) => substitution.shown(p),
-                _ => ESCAPED.to_owned(),
-            });
-            pos = span.end();
+    while index < edits.len() {
+        let start = text[..edits[index].0.start].rfind('\n').map_or(0, |p| p + 1);
+        let mut end = line_end(text, edits[index].0.end);
+        let mut new_text = String::new();
+        let mut pos = start;
+        while index < edits.len() && edits[index].0.start <= end {
+            let (range, shown) = &edits[index];
+            end = end.max(line_end(text, range.end));
+            new_text.push_str(&text[pos..range.start]);
+            new_text.push_str(shown);
+            pos = range.end;
             index += 1;
         }
-        new_line.push_str(&text[pos..line_end]);
-        let old_line = &text[line_start..line_end];
-        let _ = write!(
-            out,
-            "@@ line {} @@\n-{}\n+{}\n",
-            first.line,
-            old_line.trim_end_matches('\r'),
-            new_line.trim_end_matches('\r')
-        );
+        new_text.push_str(&text[pos..end]);
+
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..start]).count();
+        counted = start;
+        let _ = writeln!(out, "@@ line {line} @@");
+        for old in text[start..end].split('\n') {
+            let _ = writeln!(out, "-{}", old.trim_end_matches('\r'));
+        }
+        for new in new_text.split('\n') {
+            let _ = writeln!(out, "+{}", new.trim_end_matches('\r'));
+        }
     }
     out
+}
+
+fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..].find('\n').map_or(text.len(), |p| offset + p)
+}
+
+/// The real run's edits, each with what the dry run shows in its place: the text it
+/// replaces with every item shown by its substitution, in double quotes where the encoder
+/// added them. An edit beside the items (a block scalar's header) holds no value and is
+/// shown as it is.
+fn masked_edits(
+    text: &str,
+    prepared: &Prepared<'_>,
+    data: &[usize],
+    edits: &[Edit],
+    substitution: &dyn Substitution,
+) -> Vec<(Range<usize>, String)> {
+    let items = &prepared.items;
+    let mut next = 0;
+    edits
+        .iter()
+        .map(|edit| {
+            let range = edit.range.clone();
+            while next < data.len() && items[data[next]].span.offset < range.start {
+                next += 1;
+            }
+            let mut layout = String::new();
+            let mut pos = range.start;
+            while next < data.len() && items[data[next]].span.end() <= range.end {
+                let item = &items[data[next]];
+                layout.push_str(&text[pos..item.span.offset]);
+                layout.push_str(&match &item.kind {
+                    ItemKind::Placeholder(p) => substitution.shown(p),
+                    _ => ESCAPED.to_owned(),
+                });
+                pos = item.span.end();
+                next += 1;
+            }
+            if pos == range.start {
+                return (range, edit.text.to_string());
+            }
+            layout.push_str(&text[pos..range.end]);
+            // A scalar written anew from a quoted one (a multi-line double-quoted scalar
+            // made one line) keeps its own quotes in the layout.
+            let quoted = edit.quoted && !text[range.clone()].starts_with('"');
+            (range, if quoted { format!("\"{layout}\"") } else { layout })
+        })
+        .collect()
 }
 
 /// An error and its causes on one line: `error: caused by: cause`.

@@ -172,8 +172,10 @@ fn describe(error: &PestError<Rule>, text: &str) -> String {
         (Some('/' | '>'), Some(rule)) => format!("empty {}", segment_name(rule)),
         (Some(c), _) => format!("expected {wanted}, found `{c}`"),
     };
+    // A stray character in a name is what the user wrote wrong; what the parser met
+    // after it (an "empty version" behind the `//` of a URL, say) is only its echo.
     match hint(&text[ESCAPED.len()..offset]) {
-        Some(hint) => format!("malformed placeholder: {message} ({hint})"),
+        Some(hint) => format!("malformed placeholder: {hint}"),
         None => format!("malformed placeholder: {message}"),
     }
 }
@@ -184,11 +186,50 @@ fn hint(consumed: &str) -> Option<String> {
     let mut parts = consumed.split('/');
     let vault = parts.next().filter(|s| !s.is_empty())?;
     if let Some(problem) = names::check_vault(vault).err().filter(is_stray_character) {
-        return Some(format!("{problem} in vault name `{vault}`"));
+        return Some(format!("{problem} in vault name `{vault}`{}", no_default(&problem)));
     }
     let secret = parts.next().filter(|s| !s.is_empty())?;
     let problem = names::check_secret(secret).err().filter(is_stray_character)?;
-    Some(format!("{problem} in secret name `{secret}`"))
+    Some(format!("{problem} in secret name `{secret}`{}", no_default(&problem)))
+}
+
+/// A `:` in a name is most often a default value, as in `${NAME:-default}`.
+fn no_default(problem: &names::NameProblem) -> &'static str {
+    match problem {
+        names::NameProblem::BadCharacter(':') => " (a placeholder has no default value)",
+        _ => "",
+    }
+}
+
+/// The help line of a near miss: the prefix to write, and what differs from it.
+fn near_miss_help(shown: &str) -> String {
+    let mut chars = shown.chars();
+    chars.next(); // The `$`.
+    let bracket = chars.next().unwrap_or('<');
+    let rest = chars.as_str();
+    let separator = rest.chars().last().unwrap_or(':');
+    let source = &rest[..rest.len() - separator.len_utf8()];
+
+    let mut fixes = Vec::new();
+    if bracket != '<' {
+        fixes.push(format!("it opens with `<`, not `{bracket}`"));
+    }
+    if source.eq_ignore_ascii_case("kv") {
+        if source != "kv" {
+            fixes.push(format!("the prefix is case-sensitive: `kv`, not `{source}`"));
+        }
+    } else {
+        fixes.push(format!("the source is always `kv`, not `{source}`"));
+    }
+    if separator != ':' {
+        let found = match separator {
+            ' ' => "a space".to_owned(),
+            '\t' => "a tab".to_owned(),
+            c => format!("`{c}`"),
+        };
+        fixes.push(format!("`kv` is followed by `:`, not {found}"));
+    }
+    format!("write `{ESCAPED}`: {}", fixes.join("; "))
 }
 
 /// A character worth naming in a hint: not a quote, which is most likely the end of the
@@ -243,7 +284,7 @@ impl Item<'_> {
                 let shown = &text[self.span.range()];
                 vec![
                     at(Code::Kv005, format!("`{shown}` looks like a placeholder but is not one"))
-                        .with_help("a placeholder starts with `$<kv:`, in lower case"),
+                        .with_help(near_miss_help(shown)),
                 ]
             }
             ItemKind::Placeholder(p) => p.name_problems(path, self.span),
@@ -342,7 +383,7 @@ mod tests {
         // malformed `$<kv:`, and the malformed item reached into the next one, whose
         // encoder then sliced backwards (see `items_never_overlap`).
         malformed_then_placeholder_inside_it: "$<kv:$<kv:a/b>" =>
-            [("1:1", "malformed placeholder: expected `/`, found `<` (invalid character `$` in vault name `$`)"), ("1:6", "ph a/b/-")];
+            [("1:1", "malformed placeholder: invalid character `$` in vault name `$`"), ("1:6", "ph a/b/-")];
         dollars_alone_are_text: "price: US$5 $$ done ${p_x} $" => [];
         unicode_columns: "schlüssel: $<kv:kv-app/x>" => [("1:12", "ph kv-app/x/-")];
         crlf_lines: "a=1\r\n\r\nb=$<kv:kv-db/>\r\n" =>
@@ -357,7 +398,7 @@ mod tests {
         whitespace_inside: "$<kv: kv/x>" =>
             [("1:1", "malformed placeholder: whitespace inside a placeholder: expected a vault name, found whitespace")];
         default_value_is_malformed: "$<kv:kv-app/endpoint:http://localhost:8080>" =>
-            [("1:1", "malformed placeholder: empty version (invalid character `:` in secret name `endpoint:http:`)")];
+            [("1:1", "malformed placeholder: invalid character `:` in secret name `endpoint:http:` (a placeholder has no default value)")];
         malformed_then_good: "$<kv:a $<kv:b/c>" =>
             [("1:1", "malformed placeholder: whitespace inside a placeholder: expected `/`, found whitespace"),
              ("1:8", "ph b/c/-")];
@@ -381,5 +422,23 @@ mod tests {
     fn linear_on_one_long_line() {
         let text = "{\"a\":\"$<kv:\"},".repeat(50_000);
         assert_eq!(scan(&text).len(), 50_000);
+    }
+
+    #[test]
+    fn near_miss_help_names_what_differs() {
+        let cases = [
+            ("${kv:", "write `$<kv:`: it opens with `<`, not `{`"),
+            ("$<KV:", "write `$<kv:`: the prefix is case-sensitive: `kv`, not `KV`"),
+            ("$<vault:", "write `$<kv:`: the source is always `kv`, not `vault`"),
+            ("$<kv ", "write `$<kv:`: `kv` is followed by `:`, not a space"),
+            ("$<kv/", "write `$<kv:`: `kv` is followed by `:`, not `/`"),
+            (
+                "$(Kv:",
+                "write `$<kv:`: it opens with `<`, not `(`; the prefix is case-sensitive: `kv`, not `Kv`",
+            ),
+        ];
+        for (shown, expected) in cases {
+            assert_eq!(near_miss_help(shown), expected, "{shown}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Turning the paths on the command line into the list of files to process: folders are
 //! walked in a deterministic order, hidden folders, symbolic links, excluded paths and
 //! our own temporary files are skipped, and an output folder inside an input is not
-//! walked into.
+//! walked into. A link named on the command line is followed, as ripgrep and `cp` do.
 
 use std::path::{Path, PathBuf};
 
@@ -22,12 +22,14 @@ pub struct Input {
     pub relative: PathBuf,
     /// Whether this is stdin.
     pub is_stdin: bool,
+    /// Whether the command line names it (a file or `-`), rather than a walked folder.
+    pub is_named: bool,
 }
 
 /// Something the walk passed over, for `-v`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skipped {
-    /// A symbolic link (never followed).
+    /// A symbolic link met while walking (never followed).
     Link(PathBuf),
     /// A stale temporary file of an earlier run.
     Temporary(PathBuf),
@@ -68,12 +70,6 @@ pub enum WalkError {
     /// `-` was given twice, or one file twice.
     #[error("`{}` is given twice", path.display())]
     Twice {
-        /// The path.
-        path: PathBuf,
-    },
-    /// A path on the command line is a symbolic link.
-    #[error("`{}` is a symbolic link; guzzle-kv does not follow links", path.display())]
-    Link {
         /// The path.
         path: PathBuf,
     },
@@ -123,19 +119,19 @@ pub fn walk(paths: &[PathBuf], filter: &Filter) -> Result<(Vec<Input>, Vec<Skipp
     let mut skipped = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input { path: path.clone(), relative: "-".into(), is_stdin: true });
+            let relative = "-".into();
+            inputs.push(Input { path: path.clone(), relative, is_stdin: true, is_named: true });
             continue;
         }
-        let meta = std::fs::symlink_metadata(path)
+        // A link the user names is read through, as ripgrep and `cp` do; writing through
+        // one stays refused (the writer checks each destination).
+        let meta = std::fs::metadata(path)
             .map_err(|source| WalkError::Unreadable { path: path.clone(), source })?;
-        if meta.file_type().is_symlink() {
-            return Err(WalkError::Link { path: path.clone() });
-        }
         if meta.is_dir() {
             walk_dir(path, filter, &mut inputs, &mut skipped)?;
         } else {
             let relative = path.file_name().map_or_else(|| path.clone(), PathBuf::from);
-            inputs.push(Input { path: path.clone(), relative, is_stdin: false });
+            inputs.push(Input { path: path.clone(), relative, is_stdin: false, is_named: true });
         }
     }
     check_unique(&inputs)?;
@@ -185,7 +181,7 @@ fn walk_dir(
         }
         // Walking `.` shows `a/b.yml`, not `./a/b.yml`.
         let path = if root == Path::new(".") { relative.clone() } else { entry.path().to_owned() };
-        inputs.push(Input { path, relative, is_stdin: false });
+        inputs.push(Input { path, relative, is_stdin: false, is_named: false });
     }
     Ok(())
 }
@@ -254,6 +250,22 @@ mod tests {
         assert!(matches!(
             walk(&[dash.clone(), dash], &Filter::default()),
             Err(WalkError::Twice { .. })
+        ));
+    }
+
+    #[test]
+    fn links_named_on_the_command_line_are_followed() {
+        let dir = tree();
+        std::os::unix::fs::symlink("a", dir.path().join("linked-dir")).unwrap();
+        std::os::unix::fs::symlink("gone.yml", dir.path().join("dangling.yml")).unwrap();
+        let named = [dir.path().join("link.yml"), dir.path().join("linked-dir")];
+        let (inputs, _) = walk(&named, &Filter::default()).unwrap();
+        assert_eq!(relative(&inputs), ["link.yml", "c.json"]);
+        assert_eq!(inputs[1].path, dir.path().join("linked-dir/c.json"));
+        assert!(inputs[0].is_named && !inputs[1].is_named);
+        assert!(matches!(
+            walk(&[dir.path().join("dangling.yml")], &Filter::default()),
+            Err(WalkError::Unreadable { .. })
         ));
     }
 }

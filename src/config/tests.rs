@@ -104,8 +104,8 @@ invalid! {
         "invalid `vaults.urls.kv-app` in `/repo/guzzle-kv.toml`: expected an `https://` URL, found `http://kv-app.vault.azure.net/`";
     url_must_be_a_vault_domain: "[vaults.urls]\nkv-app = \"https://evil.example.com/vault.azure.net\"\n" =>
         "invalid `vaults.urls.kv-app` in `/repo/guzzle-kv.toml`: expected a host under vault.azure.net or vaultcore.azure.net, found `evil.example.com` (other hosts only with `--vault-url`)";
-    url_domain_of_the_cloud: "[vaults]\ncloud = \"china\"\n[vaults.urls]\nkv-app = \"https://kv-app.vault.azure.net/\"\n" =>
-        "invalid `vaults.urls.kv-app` in `/repo/guzzle-kv.toml`: expected a host under vault.azure.cn or vaultcore.azure.cn, found `kv-app.vault.azure.net` (other hosts only with `--vault-url`)";
+    url_named_by_the_files_cloud: "[vaults]\ncloud = \"china\"\n[vaults.urls]\nkv-app = \"https://kv-app.example.cn/\"\n" =>
+        "invalid `vaults.urls.kv-app` in `/repo/guzzle-kv.toml`: expected a host under vault.azure.cn or vaultcore.azure.cn, found `kv-app.example.cn` (other hosts only with `--vault-url`)";
     url_lookalike_domain: "[vaults.urls]\nkv-app = \"https://kv-app.evilvault.azure.net/\"\n" =>
         "invalid `vaults.urls.kv-app` in `/repo/guzzle-kv.toml`: expected a host under vault.azure.net or vaultcore.azure.net, found `kv-app.evilvault.azure.net` (other hosts only with `--vault-url`)";
     scope_name: "[databricks.scopes]\nkv-app = \"a b\"\n" =>
@@ -159,4 +159,16 @@ fn syntax_errors_are_one_line_with_a_position() {
     // A multi-byte character before the error is one column.
     let error = Config::parse("# é\n[vaults\n", path).unwrap_err();
     assert!(crate::rewrite::error_chain(&error).contains("line 2, column 8"));
+}
+
+/// `--cloud` or `GUZZLE_KV_CLOUD` may override the file's `cloud`, so a URL on another
+/// cloud's Key Vault domain loads; the Key Vault source checks it against the winner.
+#[test]
+fn urls_on_any_clouds_key_vault_domain_load() {
+    for text in [
+        "[vaults]\ncloud = \"china\"\n[vaults.urls]\nkv-app = \"https://kv-app.vault.azure.net/\"\n",
+        "[vaults.urls]\nkv-app = \"https://kv-app.vaultcore.usgovcloudapi.net/\"\n",
+    ] {
+        assert!(parse(text).is_ok(), "{text}");
+    }
 }

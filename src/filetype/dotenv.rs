@@ -336,7 +336,7 @@ fn encode_run(
     }
     quoted.push_str(&text[pos..run.end]);
     quoted.push('"');
-    vec![Ok(Some(Edit::new(run, quoted)))]
+    vec![Ok(Some(Edit::quoted(run, quoted)))]
 }
 
 fn double_quoted(index: usize, value: &str) -> Result<String, EncodeProblem> {

@@ -164,7 +164,7 @@ pub(super) fn encode(
                         .with_help("use a \"quoted\" string around the placeholder"))
                     }
                     Context::Triple { .. } => Ok(Some(Edit::new(range, (*value).to_owned()))),
-                    Context::Unquoted { .. } => Ok(Some(Edit::new(
+                    Context::Unquoted { .. } => Ok(Some(Edit::quoted(
                         range,
                         format!("\"{}\"", json_escape(value)),
                     ))),

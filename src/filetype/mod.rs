@@ -125,11 +125,15 @@ pub struct Edit {
     pub range: Range<usize>,
     /// What replaces them; may hold a secret value.
     pub text: zeroize::Zeroizing<String>,
+    /// Whether the encoder wrote `range` anew as a double-quoted string (a YAML plain
+    /// scalar, a .env unquoted run, a HOCON unquoted value), which a dry run shows.
+    pub quoted: bool,
 }
 
 impl std::fmt::Debug for Edit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Edit({:?}, «{} bytes»)", self.range, self.text.len())
+        let quoted = if self.quoted { ", quoted" } else { "" };
+        write!(f, "Edit({:?}, «{} bytes»{quoted})", self.range, self.text.len())
     }
 }
 
@@ -251,7 +255,12 @@ pub fn apply(text: &[u8], edits: &[Edit]) -> zeroize::Zeroizing<Vec<u8>> {
 impl Edit {
     /// Replaces `range` with `text`.
     pub fn new(range: Range<usize>, text: String) -> Self {
-        Self { range, text: zeroize::Zeroizing::new(text) }
+        Self { range, text: zeroize::Zeroizing::new(text), quoted: false }
+    }
+
+    /// Replaces `range` with `text`, a double-quoted string the encoder made of it.
+    pub fn quoted(range: Range<usize>, text: String) -> Self {
+        Self { quoted: true, ..Self::new(range, text) }
     }
 }
 

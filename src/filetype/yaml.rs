@@ -364,7 +364,7 @@ impl ScalarJob<'_> {
                 return Ok((raw, None));
             }
             let quoted = format!("\"{}\"", dq_escape(new_text, false, false));
-            return Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], None));
+            return Ok((vec![Edit::quoted(self.scalar.range.clone(), quoted)], None));
         }
         self.requoted()
     }
@@ -373,7 +373,7 @@ impl ScalarJob<'_> {
     fn requoted(&self) -> Result<Encoded, EncodeProblem> {
         let expected = self.substituted(false).ok_or_else(|| self.unreadable())?;
         let quoted = format!("\"{}\"", dq_escape(&expected, false, false));
-        Ok((vec![Edit::new(self.scalar.range.clone(), quoted)], Some(expected)))
+        Ok((vec![Edit::quoted(self.scalar.range.clone(), quoted)], Some(expected)))
     }
 
     fn folded(&self) -> Result<Encoded, EncodeProblem> {

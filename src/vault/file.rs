@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
+use crate::names::{self, NameProblem};
 use crate::secret::{SecretKey, SecretValue};
 use crate::vault::{Lookup, ResolveError, SecretSource};
 
@@ -54,6 +56,20 @@ pub enum FileSourceError {
         /// The key.
         key: String,
     },
+    /// A key's vault, secret or version breaks the naming rules of placeholders.
+    #[error("secrets file `{}`: key `{key}` has an invalid {part} `{name}`: {problem}", path.display())]
+    InvalidName {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+        /// Which part: `vault name`, `secret name` or `version`.
+        part: &'static str,
+        /// The part as written.
+        name: String,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
     /// A value is not a string.
     #[error("secrets file `{}`: the value of `{key}` must be a string, found {found}", path.display())]
     NotAString {
@@ -64,7 +80,7 @@ pub enum FileSourceError {
         /// The JSON type found.
         found: &'static str,
     },
-    /// Two keys name the same secret once case is ignored.
+    /// Two keys name the same secret: written the same, or the same once case is ignored.
     #[error("secrets file `{}`: `{key}` is given twice (names are case-insensitive)", path.display())]
     Duplicate {
         /// The file.
@@ -85,17 +101,20 @@ impl FileSource {
 
     /// Parses the text of a secrets file; `path` is only for messages.
     pub fn parse(path: &Path, text: &[u8]) -> Result<Self, FileSourceError> {
-        let map: serde_json::Map<String, Value> = serde_json::from_slice::<Value>(text)
-            .map_err(|e| syntax(path, &e))
-            .and_then(|value| match value {
-                Value::Object(map) => Ok(map),
-                _ => Err(FileSourceError::NotAnObject { path: path.into() }),
-            })?;
+        // `Value` keeps only the last of two equal keys, so the entries are read in order.
+        let Entries(entries) = serde_json::from_slice(text).map_err(|e| syntax(path, &e))?;
 
-        let mut secrets = HashMap::with_capacity(map.len());
-        for (key, value) in map {
+        let mut secrets = HashMap::with_capacity(entries.len());
+        for (key, value) in entries {
             let id = parse_key(&key)
                 .ok_or_else(|| FileSourceError::BadKey { path: path.into(), key: key.clone() })?;
+            check_names(&key).map_err(|(part, name, problem)| FileSourceError::InvalidName {
+                path: path.into(),
+                key: key.clone(),
+                part,
+                name,
+                problem,
+            })?;
             let Value::String(value) = value else {
                 let found = json_type(&value);
                 return Err(FileSourceError::NotAString { path: path.into(), key, found });
@@ -149,8 +168,58 @@ fn parse_key(key: &str) -> Option<SecretKey> {
     Some(SecretKey { vault: vault.to_ascii_lowercase(), name: name.to_ascii_lowercase(), version })
 }
 
+/// A naming rule of [`names`].
+type NameCheck = fn(&str) -> Result<(), NameProblem>;
+
+/// The vault, secret and version of a well-shaped key, checked as a placeholder's are.
+fn check_names(key: &str) -> Result<(), (&'static str, String, NameProblem)> {
+    let mut parts = key.split('/');
+    let checks: [(&str, NameCheck); 3] = [
+        ("vault name", names::check_vault),
+        ("secret name", names::check_secret),
+        ("version", names::check_version),
+    ];
+    for ((part, check), name) in checks.into_iter().zip(&mut parts) {
+        check(name).map_err(|problem| (part, name.to_owned(), problem))?;
+    }
+    Ok(())
+}
+
+/// The top-level object's entries in file order, duplicates included. Anything but an
+/// object is a data error, reported as [`FileSourceError::NotAnObject`].
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+struct EntriesVisitor;
+
+impl<'de> Visitor<'de> for EntriesVisitor {
+    type Value = Entries;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(entry) = map.next_entry::<String, Value>()? {
+            entries.push(entry);
+        }
+        Ok(Entries(entries))
+    }
+}
+
 fn syntax(path: &Path, error: &serde_json::Error) -> FileSourceError {
     use serde_json::error::Category;
+    // Values are `Value`s, which take anything: a data error is a top level that is not
+    // an object.
+    if error.classify() == Category::Data {
+        return FileSourceError::NotAnObject { path: path.into() };
+    }
     let kind = match error.classify() {
         Category::Io => "I/O error",
         Category::Syntax => "syntax error",
@@ -211,12 +280,55 @@ mod tests {
 
     #[test]
     fn rejects_non_strings_and_bad_keys() {
-        let err = FileSource::parse(Path::new("s.json"), br#"{"kv/a": 5}"#).unwrap_err();
+        let err = FileSource::parse(Path::new("s.json"), br#"{"kv-a/a": 5}"#).unwrap_err();
         assert!(err.to_string().contains("found a number"));
         let err = FileSource::parse(Path::new("s.json"), br#"{"kv": "x"}"#).unwrap_err();
         assert!(err.to_string().contains("`kv`"));
-        let err =
-            FileSource::parse(Path::new("s.json"), br#"{"kv/a": "x", "KV/A": "y"}"#).unwrap_err();
+        let err = FileSource::parse(Path::new("s.json"), br#"{"kv-a/a": "x", "KV-A/A": "y"}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("twice"));
+    }
+
+    /// Both values of a key given twice are kept out of the message.
+    #[test]
+    fn a_key_given_twice_is_an_error_naming_the_key() {
+        for text in [
+            &br#"{"kv-a/s": "canary-one", "kv-a/s": "canary-two"}"#[..],
+            br#"{"kv-a/s": "canary-one", "kv-a/\u0073": "canary-two"}"#,
+            br#"{"kv-a/s": "canary-one", "KV-A/S": "canary-two"}"#,
+        ] {
+            let err = FileSource::parse(Path::new("s.json"), text).unwrap_err();
+            let shown = err.to_string();
+            assert!(matches!(err, FileSourceError::Duplicate { .. }), "{shown}");
+            assert!(shown.contains("given twice"), "{shown}");
+            assert!(!shown.contains("canary"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn keys_follow_the_placeholder_name_rules() {
+        let cases = [
+            (r#"{"kv/s": "canary"}"#, "invalid vault name `kv`: 2 characters, at least 3 needed"),
+            (r#"{"kv-a/s_1": "canary"}"#, "invalid secret name `s_1`: invalid character `_`"),
+            (r#"{"kv-a/s/v1": "canary"}"#, "invalid version `v1`"),
+            (r#"{"kv-a/s/0123456789abcdef0123456789abcdeg": "canary"}"#, "invalid character `g`"),
+        ];
+        for (text, expected) in cases {
+            let err = FileSource::parse(Path::new("s.json"), text.as_bytes()).unwrap_err();
+            let shown = err.to_string();
+            assert!(shown.contains(expected), "{shown}");
+            assert!(shown.starts_with("secrets file `s.json`: key `"), "{shown}");
+            assert!(!shown.contains("canary"), "{shown}");
+        }
+        let good = r#"{"kv-a/s": "x", "kv-a/s/0123456789ABCDEF0123456789abcdef": "y"}"#;
+        assert_eq!(FileSource::parse(Path::new("s.json"), good.as_bytes()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_top_level_must_be_an_object() {
+        for text in [&b"[]"[..], b"\"canary\"", b"5", b"null"] {
+            let err = FileSource::parse(Path::new("s.json"), text).unwrap_err();
+            assert!(matches!(err, FileSourceError::NotAnObject { .. }), "{err}");
+        }
     }
 }

@@ -134,6 +134,13 @@ fn br12_malformed_placeholders_are_reported_at_their_positions() {
     );
     assert!(err.contains("empty secret name"), "{err}");
     assert!(err.contains("before the end of the line"), "{err}");
+    // Line 1 leads with what was written wrong, not with what the parser met after it.
+    let line1 = err.lines().find(|l| l.starts_with("bad.conf:1:8")).unwrap();
+    assert!(
+        line1.contains("malformed placeholder: invalid character `:` in secret name"),
+        "{line1}"
+    );
+    assert!(!line1.contains("version"), "{line1}");
     assert!(!s.path().join("out.conf").exists());
 }
 

@@ -214,6 +214,11 @@ fn near_misses_warn_and_strict_makes_them_errors() {
     assert_exit(&output, 0);
     assert_eq!(stdout(&output), "pw=$<KV:kv-app/a>\n");
     assert!(stderr(&output).contains("a.txt:1:4: warning[KV005]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("write `$<kv:`: the prefix is case-sensitive: `kv`, not `KV`"),
+        "{}",
+        stderr(&output)
+    );
     assert_exit(&run(s.path(), &["databricks", "--strict", "a.txt"]), 2);
 }
 
@@ -337,4 +342,76 @@ fn check_with_a_secrets_file_stays_offline() {
     );
     assert_exit(&output, 3);
     assert!(stderr(&output).contains("allow-list"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_secrets_file_key_given_twice_or_badly_named_is_an_input_error() {
+    let s = Scratch::new();
+    s.write("a.yml", "a: $<kv:kv-app/db-pass>\n");
+    let cases = [
+        (
+            r#"{"kv-app/db-pass": "canary-one-value", "kv-app/db-pass": "canary-two-value"}"#,
+            "`kv-app/db-pass` is given twice",
+        ),
+        (
+            r#"{"kv-app/db-pass": "canary-one-value", "KV-APP/DB-PASS": "canary-two-value"}"#,
+            "`KV-APP/DB-PASS` is given twice",
+        ),
+        (r#"{"kv-app/db_pass": "canary-one-value"}"#, "invalid secret name `db_pass`"),
+        (r#"{"kv-app/db-pass/1": "canary-one-value"}"#, "invalid version `1`"),
+    ];
+    for (json, expected) in cases {
+        s.write("s.json", json);
+        let output =
+            run(s.path(), &["render", "a.yml", "--secrets-file", "s.json", "-o", "out.yml"]);
+        assert_exit(&output, 2);
+        let err = stderr(&output);
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("canary"), "{err}");
+        assert!(!s.path().join("out.yml").exists());
+    }
+}
+
+/// The dry run shows the quotes the real run adds around a value (a YAML plain scalar
+/// that must be double-quoted, a .env unquoted value, a HOCON unquoted value), never the
+/// value itself.
+#[test]
+fn dry_run_shows_the_quotes_the_real_run_adds() {
+    let s = Scratch::new();
+    let quoted = "Canary value #1, quoted";
+    let raw = "Canary-raw-2";
+    s.secrets(&[("kv-app/q", quoted), ("kv-app/r", raw)]);
+    s.write("a.yml", "q: $<kv:kv-app/q>\nr: $<kv:kv-app/r>\ns: '$<kv:kv-app/q>'\n");
+    s.write("a.env", "Q=x-$<kv:kv-app/q>-y # note\nR=$<kv:kv-app/r>\n");
+    s.write("a.conf", "q = $<kv:kv-app/r>\nr = \"$<kv:kv-app/q>\"\n");
+    let cases = [
+        (
+            "a.yml",
+            "@@ line 1 @@\n-q: $<kv:kv-app/q>\n+q: \"«kv-app/q, 23 bytes»\"\n\
+             @@ line 2 @@\n-r: $<kv:kv-app/r>\n+r: «kv-app/r, 12 bytes»\n\
+             @@ line 3 @@\n-s: '$<kv:kv-app/q>'\n+s: '«kv-app/q, 23 bytes»'\n",
+        ),
+        (
+            "a.env",
+            "@@ line 1 @@\n-Q=x-$<kv:kv-app/q>-y # note\n+Q=\"x-«kv-app/q, 23 bytes»-y\" # note\n\
+             @@ line 2 @@\n-R=$<kv:kv-app/r>\n+R=«kv-app/r, 12 bytes»\n",
+        ),
+        (
+            "a.conf",
+            "@@ line 1 @@\n-q = $<kv:kv-app/r>\n+q = \"«kv-app/r, 12 bytes»\"\n\
+             @@ line 2 @@\n-r = \"$<kv:kv-app/q>\"\n+r = \"«kv-app/q, 23 bytes»\"\n",
+        ),
+    ];
+    for (file, hunks) in cases {
+        let output = run(
+            s.path(),
+            &["render", file, "--dry-run", "--secrets-file", "secrets.json", "-o", "out"],
+        );
+        assert_exit(&output, 0);
+        assert_eq!(stdout(&output), format!("--- {file}\n+++ {file}\n{hunks}"));
+        let printed = format!("{}{}", stdout(&output), stderr(&output));
+        crate::support::assert_no_leak(quoted, &printed);
+        crate::support::assert_no_leak(raw, &printed);
+    }
+    assert!(!s.path().join("out").exists());
 }

@@ -112,6 +112,36 @@ fn the_config_file_sets_the_allow_list_and_ignores() {
     assert!(stderr(&output).contains("allow-list"), "{}", stderr(&output));
 }
 
+/// `[[lint.ignore]]` globs are relative to the config file's folder (as in ruff and
+/// eslint), so they hold from a subfolder, and with `--config` from elsewhere.
+#[test]
+fn ignore_globs_hold_from_a_subfolder() {
+    let s = Scratch::new();
+    s.write(
+        "guzzle-kv.toml",
+        "[[lint.ignore]]\npath = \"adf/legacy/**/*.json\"\ncodes = [\"KV101\"]\n",
+    );
+    s.write("adf/legacy/ls/b.json", "{\"password\": \"hunter22\"}\n");
+    s.write("adf/new/c.json", "{\"password\": \"hunter22\"}\n");
+    let lint = |dir: &str, args: &[&str]| {
+        let output =
+            run(&s.path().join(dir), &[&["lint", "--output-format", "concise"], args].concat());
+        assert_exit(&output, 1);
+        stdout(&output)
+    };
+
+    let expected = "c.json:1:15: error[KV101] plaintext credential in `password`\n";
+    assert_eq!(lint("adf/new", &["c.json", "../legacy/ls/b.json"]), expected);
+    assert_eq!(lint("adf/legacy", &["ls", "../new/c.json"]), format!("../new/{expected}"));
+    assert_eq!(lint("adf", &["."]), format!("new/{expected}"));
+    let config = s.path().join("guzzle-kv.toml");
+    let config = config.to_str().unwrap();
+    assert_eq!(
+        lint("adf/legacy/ls", &["--config", config, "b.json", "../../new"]),
+        format!("../../new/{expected}")
+    );
+}
+
 #[test]
 fn the_shared_corpus_yields_exactly_its_mistakes() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/guzzle-like"));

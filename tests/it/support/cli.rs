@@ -61,6 +61,8 @@ pub fn guzzle_kv(dir: &Path) -> Command {
         .env("GUZZLE_KV_NO_IMDS", "1")
         .env_remove("RUST_LOG")
         .env_remove("GUZZLE_KV_SECRETS_FILE")
+        .env_remove("GUZZLE_KV_CLOUD")
+        .env_remove("GUZZLE_KV_AUTH")
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("IDENTITY_HEADER");
     command
