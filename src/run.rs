@@ -477,7 +477,7 @@ fn lint(
 /// What linting one input came to.
 enum Linted {
     Unreadable(crate::document::ReadError),
-    Unscannable(crate::document::NotUtf8),
+    Unscannable(crate::document::Unscannable),
     Clean,
     Found(Document, Vec<Diagnostic>),
 }
