@@ -1,8 +1,10 @@
 //! Messages for people on stderr: errors, warnings and notes, in one format, with colour
 //! when asked for. Command results go to stdout through the commands themselves.
 
+use std::cell::RefCell;
 use std::fmt::Display;
 use std::io::Write;
+use std::rc::Rc;
 
 use anstyle::{AnsiColor, Style};
 
@@ -70,6 +72,22 @@ pub struct Console {
     quiet: bool,
     /// The worst outcome reported so far.
     pub exit: Exit,
+    /// The messages of a console made by [`Console::hold`].
+    held: Option<Rc<RefCell<Vec<u8>>>>,
+}
+
+/// The stream of a held console: messages wait in memory.
+struct Held(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Held {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Console {
@@ -81,7 +99,25 @@ impl std::fmt::Debug for Console {
 impl Console {
     /// A console on `out`.
     pub fn new(out: Box<dyn Write>, color: bool, quiet: bool) -> Self {
-        Self { out, color, quiet, exit: Exit::Success }
+        Self { out, color, quiet, exit: Exit::Success, held: None }
+    }
+
+    /// A console like this one whose messages and exit code wait until
+    /// [`Console::release`] passes them on, or are dropped with it.
+    #[must_use]
+    pub fn hold(&self) -> Console {
+        let held = Rc::new(RefCell::new(Vec::new()));
+        let out = Box::new(Held(held.clone()));
+        Self { out, color: self.color, quiet: self.quiet, exit: Exit::Success, held: Some(held) }
+    }
+
+    /// Writes the messages of a held console here and takes on its exit code.
+    pub fn release(&mut self, held: Console) {
+        let Console { held, exit, .. } = held;
+        if let Some(messages) = held {
+            let _ = self.out.write_all(&messages.borrow());
+        }
+        self.exit = self.exit.max(exit);
     }
 
     /// Whether `-q` was given.
@@ -166,5 +202,23 @@ mod tests {
         assert_eq!(Findings.max(Unavailable).max(Unresolved), Unresolved);
         assert_eq!(Unresolved.max(Input).max(Findings), Input);
         assert_eq!(Success.max(Findings), Findings);
+    }
+
+    #[test]
+    fn held_messages_wait_for_release() {
+        let shared = Rc::new(RefCell::new(Vec::new()));
+        let mut console = Console::new(Box::new(Held(shared.clone())), false, false);
+        let mut held = console.hold();
+        held.error(Exit::Input, "later");
+        console.warning("first");
+        assert_eq!(console.exit, Exit::Success);
+        console.release(held);
+        assert_eq!(String::from_utf8_lossy(&shared.borrow()), "warning: first\nerror: later\n");
+        assert_eq!(console.exit, Exit::Input);
+        let mut dropped = console.hold();
+        dropped.error(Exit::Unresolved, "never shown");
+        drop(dropped);
+        assert_eq!(console.exit, Exit::Input);
+        assert!(!String::from_utf8_lossy(&shared.borrow()).contains("never"));
     }
 }

@@ -115,4 +115,8 @@ impl Substitution for References {
     fn holds_secrets(&self) -> bool {
         false
     }
+
+    fn is_ready(&self) -> bool {
+        true
+    }
 }

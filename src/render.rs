@@ -71,15 +71,29 @@ impl Substitution for Secrets<'_> {
         }
         let key = Self::key(placeholder);
         if !self.index.contains_key(&key) {
+            let lookup = Lookup { id: id(placeholder), first_use: at.clone() };
+            // A local source answers at once, so the file can be written as soon as it
+            // has been read; `prepare` still reports what the source lacks.
+            if self.source.is_local() {
+                if let Some(Ok(value)) = self.source.resolve(std::slice::from_ref(&lookup)).pop() {
+                    self.values.insert(key.clone(), value);
+                }
+            }
             self.index.insert(key, self.lookups.len());
-            self.lookups.push(Lookup { id: id(placeholder), first_use: at.clone() });
+            self.lookups.push(lookup);
         }
     }
 
     fn prepare(&mut self, console: &mut Console) {
-        tracing::debug!(secrets = self.lookups.len(), "resolving secrets");
-        let results = self.source.resolve(&self.lookups);
-        for (lookup, result) in self.lookups.iter().zip(results) {
+        let pending: Vec<Lookup> = self
+            .lookups
+            .iter()
+            .filter(|l| !self.values.contains_key(&l.id.key()))
+            .cloned()
+            .collect();
+        tracing::debug!(secrets = pending.len(), "resolving secrets");
+        let results = self.source.resolve(&pending);
+        for (lookup, result) in pending.iter().zip(results) {
             match result {
                 Ok(value) => {
                     self.values.insert(lookup.id.key(), value);
@@ -104,5 +118,9 @@ impl Substitution for Secrets<'_> {
 
     fn holds_secrets(&self) -> bool {
         true
+    }
+
+    fn is_ready(&self) -> bool {
+        self.source.is_local()
     }
 }

@@ -67,6 +67,9 @@ pub trait Substitution {
     fn shown(&self, placeholder: &Placeholder<'_>) -> String;
     /// Whether replacements are secret values (files holding them are created 0600).
     fn holds_secrets(&self) -> bool;
+    /// Whether [`Substitution::replacement`] answers for a placeholder as soon as it has
+    /// been visited, before `prepare`; each file can then be encoded as it is read.
+    fn is_ready(&self) -> bool;
 }
 
 /// Runs a job. Results that go to stdout are written to `stdout`.
@@ -76,6 +79,10 @@ pub fn run(
     console: &mut Console,
     stdout: &mut dyn Write,
 ) {
+    if substitution.is_ready() && !job.dry_run {
+        run_in_one_pass(job, substitution, console, stdout);
+        return;
+    }
     let mut stdin = None;
     for input in &job.inputs {
         if let Some(document) = read(job, input, &mut stdin, console) {
@@ -98,12 +105,67 @@ pub fn run(
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
     for input in &job.inputs {
         if let Some(document) = read(job, input, &mut stdin, console) {
-            second_pass(&document, substitution, &mut writer, console, stdout);
+            second_pass(&document, None, substitution, &mut writer, console, stdout);
         }
     }
     if console.exit != Exit::Success {
         return;
     }
+    finish(writer, console, stdout);
+}
+
+/// The same run in one pass, for substitutions that are ready as soon as they visit:
+/// each file is read, placed and staged once instead of twice (the second reading and
+/// parse were half the cost). What the two-pass run would not have shown, destination
+/// problems after a first-pass error and encoding problems after either, is held back
+/// and dropped, so messages and the exit code are the same.
+fn run_in_one_pass(
+    job: &Job,
+    substitution: &mut dyn Substitution,
+    console: &mut Console,
+    stdout: &mut dyn Write,
+) {
+    // Before staging: the run's own temporary files would look stale to it.
+    remove_stale(job);
+    let mut destinations = console.hold();
+    let mut encoding = console.hold();
+    let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
+    let mut stdin = None;
+    for (index, input) in job.inputs.iter().enumerate() {
+        let document = read(job, input, &mut stdin, console);
+        let prepared = document.as_ref().and_then(|d| first_pass(job, d, substitution, console));
+        // Every file is still read, to report every problem of the first pass.
+        if console.exit != Exit::Success {
+            continue;
+        }
+        check_destination_of(job, index, input, &mut destinations);
+        if let (Some(document), Exit::Success) = (&document, destinations.exit) {
+            let prepared = prepared.as_ref();
+            second_pass(document, prepared, &*substitution, &mut writer, &mut encoding, stdout);
+        }
+    }
+    // The order of the two-pass run: first pass, destinations, secrets a local source
+    // lacks, then encoding; the first that fails ends the run.
+    if console.exit != Exit::Success {
+        return;
+    }
+    console.release(destinations);
+    if console.exit != Exit::Success {
+        return;
+    }
+    substitution.prepare(console);
+    if console.exit != Exit::Success {
+        return;
+    }
+    console.release(encoding);
+    if console.exit != Exit::Success {
+        return;
+    }
+    finish(writer, console, stdout);
+}
+
+/// Renames every staged file into place, then writes what goes to stdout.
+fn finish(writer: Writer<'_>, console: &mut Console, stdout: &mut dyn Write) {
     let Writer { stage, stdout: buffered, .. } = writer;
     if let Err(error) = stage.commit() {
         console.error(Exit::Input, error_chain(&error));
@@ -140,19 +202,21 @@ fn read(
     }
 }
 
-fn first_pass(
+/// Checks one file and shows its placeholders to the substitution; returns the file
+/// scanned and placed, for a one-pass run to encode.
+fn first_pass<'d>(
     job: &Job,
-    document: &Document,
+    document: &'d Document,
     substitution: &mut dyn Substitution,
     console: &mut Console,
-) {
-    let Some(text) = document.scannable_or_report(console) else { return };
+) -> Option<Prepared<'d>> {
+    let text = document.scannable_or_report(console)?;
     let prepared = match Prepared::new(document, text) {
         Ok(prepared) => prepared,
         Err(error) => {
             console.error(Exit::Input, &error);
             console.help("guzzle-kv reads the file to know where each placeholder sits; fix its syntax, or pass --file-type text");
-            return;
+            return None;
         }
     };
     for mut finding in prepared.findings(document.path()) {
@@ -169,27 +233,32 @@ fn first_pass(
             substitution.visit(placeholder, &prepared.sites[i], &at, console);
         }
     }
+    Some(prepared)
 }
 
-fn check_destinations(job: &Job, console: &mut Console) {
-    let destinations: Vec<PathBuf> = match &job.target {
-        Target::Stdout => Vec::new(),
-        Target::File(path) => vec![path.clone()],
-        Target::Mirror(dir) => job.inputs.iter().map(|i| dir.join(&i.relative)).collect(),
-        Target::InPlace => job.inputs.iter().map(|i| i.path.clone()).collect(),
+/// Refuses, before anything is written, a destination of input `index` that must not be
+/// written (SPEC section 4); a single `-o FILE` is checked once.
+fn check_destination_of(job: &Job, index: usize, input: &Input, console: &mut Console) {
+    let destination = match &job.target {
+        Target::File(path) if index == 0 => path.clone(),
+        Target::Stdout | Target::File(_) => return,
+        Target::Mirror(dir) => dir.join(&input.relative),
+        Target::InPlace => input.path.clone(),
     };
-    for destination in destinations {
-        if let Err(error) = check_destination(&destination) {
-            console.error(Exit::Input, error);
-        }
+    if let Err(error) = check_destination(&destination) {
+        console.error(Exit::Input, error);
     }
     // A link among the mirror's own folders would send files to its target.
     if let Target::Mirror(dir) = &job.target {
-        for input in &job.inputs {
-            if let Err(error) = check_folders_below(dir, &input.relative) {
-                console.error(Exit::Input, error);
-            }
+        if let Err(error) = check_folders_below(dir, &input.relative) {
+            console.error(Exit::Input, error);
         }
+    }
+}
+
+fn check_destinations(job: &Job, console: &mut Console) {
+    for (index, input) in job.inputs.iter().enumerate() {
+        check_destination_of(job, index, input, console);
     }
 }
 
@@ -225,14 +294,20 @@ struct Writer<'a> {
     stdout: Vec<u8>,
 }
 
+/// Encodes one file and stages (or buffers, or shows) the result; `prepared` is the
+/// first pass's reading of it, if kept.
 fn second_pass(
     document: &Document,
+    prepared: Option<&Prepared<'_>>,
     substitution: &dyn Substitution,
     writer: &mut Writer<'_>,
     console: &mut Console,
     stdout: &mut dyn Write,
 ) {
-    let rendered = document.text().map(|text| encode(document, text, substitution, console));
+    let with_diff = writer.job.dry_run;
+    let rendered = document
+        .text()
+        .map(|text| encode(document, text, prepared, substitution, with_diff, console));
     let (bytes, changed): (&[u8], bool) = match &rendered {
         Some(Some(Rendered { bytes, .. })) => (bytes, true),
         Some(None) if console.exit != Exit::Success => return,
@@ -261,21 +336,31 @@ fn second_pass(
     }
 }
 
-/// A file with its replacements in place, and the dry-run view of the change.
+/// A file with its replacements in place, and the dry-run view of the change (empty
+/// unless asked for).
 struct Rendered {
     bytes: zeroize::Zeroizing<Vec<u8>>,
     diff: String,
 }
 
-/// Encodes every replacement of one file; `None` when nothing changes or on problems
-/// (which go to the console).
+/// Encodes every replacement of one file, with its diff when `with_diff`; `None` when
+/// nothing changes or on problems (which go to the console). `prepared` is the file
+/// already placed, if the caller kept it.
 fn encode(
     document: &Document,
     text: &str,
+    prepared: Option<&Prepared<'_>>,
     substitution: &dyn Substitution,
+    with_diff: bool,
     console: &mut Console,
 ) -> Option<Rendered> {
-    let prepared = Prepared::new(document, text).ok()?;
+    let fresh;
+    let prepared = if let Some(prepared) = prepared {
+        prepared
+    } else {
+        fresh = Prepared::new(document, text).ok()?;
+        &fresh
+    };
     let analysis = prepared.analysis.as_ref()?;
     let data: Vec<usize> = prepared.data().collect();
     if data.is_empty() {
@@ -291,7 +376,11 @@ fn encode(
     match analysis.encode(text, &prepared.items, &replacements) {
         Ok(edits) => {
             let bytes = apply(document.bytes.as_slice(), &edits);
-            let diff = diff(document.path(), text, &prepared, &data, &edits, substitution);
+            let diff = if with_diff {
+                diff(document.path(), text, prepared, &data, &edits, substitution)
+            } else {
+                String::new()
+            };
             Some(Rendered { bytes, diff })
         }
         Err(problems) => {

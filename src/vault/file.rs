@@ -151,6 +151,10 @@ impl SecretSource for FileSource {
             })
             .collect()
     }
+
+    fn is_local(&self) -> bool {
+        true
+    }
 }
 
 fn parse_key(key: &str) -> Option<SecretKey> {

@@ -21,6 +21,12 @@ pub struct Lookup {
 pub trait SecretSource {
     /// Resolves every lookup; the answer at index `i` belongs to `lookups[i]`.
     fn resolve(&self, lookups: &[Lookup]) -> Vec<Result<SecretValue, ResolveError>>;
+
+    /// Whether answers come from this machine at once (no vault is asked), so that a
+    /// run can resolve each secret as it meets it.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// Why one secret could not be resolved. No variant ever holds a value, a token or a

@@ -112,6 +112,51 @@ fn the_mistakes_folder_reports_every_error_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// A run reports the first kind of problem it meets, in the order of the SPEC's passes:
+/// the files themselves, then destinations, then missing secrets, then values that cannot
+/// be encoded. `render --secrets-file` and `databricks` work in one pass over the files,
+/// yet show the same messages and exit codes as a run that checks everything first.
+#[test]
+fn problems_are_reported_in_pass_order_whatever_the_file_order() {
+    let s = Scratch::new();
+    let secrets = s.secrets(&[("kv-app/a", "one")]);
+    let secrets = secrets.to_str().unwrap();
+    s.write("tree/a.json", "{\"z\": $<kv:kv-app/a>}\n");
+    s.write("tree/b.yml", "b: $<kv:kv-app/missing>\n");
+    s.write("tree/c.yml", "c: $<kv:kv-app/a>\n");
+    std::fs::create_dir_all(s.path().join("out")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", s.path().join("out/c.yml")).unwrap();
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "tree", "--secrets-file", secrets, "-o", "out"];
+        args.extend_from_slice(extra);
+        run(s.path(), &args)
+    };
+
+    // A destination problem hides missing secrets and encoding problems.
+    let output = render(&[]);
+    assert_exit(&output, 2);
+    let errors = stderr(&output);
+    assert!(errors.contains("out/c.yml"), "{errors}");
+    assert!(!errors.contains("missing") && !errors.contains("cannot write"), "{errors}");
+
+    // A missing secret hides the encoding problem of an earlier file.
+    std::fs::remove_file(s.path().join("out/c.yml")).unwrap();
+    let output = render(&[]);
+    assert_exit(&output, 3);
+    let errors = stderr(&output);
+    assert!(errors.contains("kv-app/missing"), "{errors}");
+    assert!(!errors.contains("cannot write"), "{errors}");
+
+    // A malformed placeholder in the last file hides everything else.
+    s.write("tree/d.yml", "d: $<kv:kv-app>\n");
+    let output = render(&[]);
+    assert_exit(&output, 2);
+    let errors = stderr(&output);
+    assert!(errors.contains("tree/d.yml:1:4"), "{errors}");
+    assert!(!errors.contains("missing") && !errors.contains("cannot write"), "{errors}");
+    assert_eq!(s.files("out"), Vec::<String>::new());
+}
+
 #[test]
 fn a_failure_in_the_last_file_leaves_every_destination_untouched() {
     let s = Scratch::new();
