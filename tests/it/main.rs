@@ -10,6 +10,7 @@ mod hardening;
 mod keyvault;
 mod leaks;
 mod lint;
+mod precommit;
 mod render_keyvault;
 mod roundtrip;
 mod support;
