@@ -11,6 +11,7 @@ mod keyvault;
 mod leaks;
 mod lint;
 mod precommit;
+mod readme;
 mod render_keyvault;
 mod roundtrip;
 mod support;
