@@ -102,6 +102,8 @@ fn check_sarif_schema(logs: &[PathBuf]) -> Option<Output> {
 fn sarif_matches_the_oasis_schema() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/guzzle-like"));
     let s = tree();
+    // A space, `%`, `#` and non-ASCII in a path must come out as a valid `uri-reference`.
+    s.write("conf/odd dir/\u{fc}n\u{ef} %#.yml", "a: $<kv:kv_a/x>\n");
     let runs = [
         (corpus, vec!["lint", "."]),
         (corpus, vec!["lint", ".", "--target", "databricks", "--syntax", "spark"]),
