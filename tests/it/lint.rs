@@ -1,7 +1,8 @@
 //! `lint` through the binary: exit codes, the formats on a small tree, the config file,
 //! and the corpus of `shared/` as a user would lint it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::support::{Scratch, assert_exit, assert_no_leak, run, stderr, stdout};
 
@@ -75,6 +76,95 @@ fn sarif_passes_microsofts_validator() {
     assert!(problems.is_empty(), "{report}");
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(sarif["runs"][0]["columnKind"], "unicodeCodePoints");
+}
+
+/// Runs `tests/it/support/sarif_schema.py` (Python's `jsonschema`) over `logs` against the
+/// OASIS SARIF 2.1.0 schema vendored in `fixtures/schemas`; `None` where it is not installed.
+fn check_sarif_schema(logs: &[PathBuf]) -> Option<Output> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new("python3")
+        .arg(root.join("tests/it/support/sarif_schema.py"))
+        .arg(root.join("fixtures/schemas/sarif-schema-2.1.0.json"))
+        .args(logs)
+        .output()
+        .expect("python3 runs");
+    if output.status.code() == Some(3) {
+        let why = String::from_utf8_lossy(&output.stderr);
+        // CI installs it (scripts/test.sh), so only a developer's machine may skip.
+        assert!(std::env::var_os("CI").is_none(), "CI must install the schema check: {why}");
+        eprintln!("SKIPPED: SARIF not checked against its schema: {why}");
+        return None;
+    }
+    Some(output)
+}
+
+#[test]
+fn sarif_matches_the_oasis_schema() {
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/guzzle-like"));
+    let s = tree();
+    // A space, `%`, `#` and non-ASCII in a path must come out as a valid `uri-reference`.
+    s.write("conf/odd dir/\u{fc}n\u{ef} %#.yml", "a: $<kv:kv_a/x>\n");
+    let runs = [
+        (corpus, vec!["lint", "."]),
+        (corpus, vec!["lint", ".", "--target", "databricks", "--syntax", "spark"]),
+        (s.path(), vec!["lint", "conf"]),
+    ];
+    let mut logs = Vec::new();
+    for (i, (dir, args)) in runs.into_iter().enumerate() {
+        let output = run(dir, &[args.as_slice(), &["--output-format", "sarif"]].concat());
+        assert_exit(&output, 1);
+        logs.push(s.write(&format!("log{i}.sarif"), &output.stdout));
+    }
+
+    // The whole corpus, mistakes folder included, gives every kind of finding.
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&logs[1]).unwrap()).unwrap();
+    assert!(log["runs"][0]["results"].as_array().unwrap().len() >= 20, "{log}");
+
+    let Some(checked) = check_sarif_schema(&logs) else { return };
+    assert!(checked.status.success(), "{}{}", stdout(&checked), stderr(&checked));
+    assert_eq!(stdout(&checked), "");
+}
+
+/// The schema check above can fail: each deliberately broken copy of a good log is rejected
+/// at the place it was broken.
+#[test]
+fn the_sarif_schema_check_rejects_broken_logs() {
+    let s = tree();
+    let output = run(s.path(), &["lint", "conf", "--output-format", "sarif"]);
+    let good: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let breaks: [(&str, serde_json::Value); 5] = [
+        ("/version", "2.1".into()),
+        ("/runs/0/results/0/level", "fatal".into()),
+        ("/runs/0/results/0/locations/0/physicalLocation/region/startColumn", 0.into()),
+        ("/runs/0/tool/driver/informationUri", "not a uri".into()),
+        ("/runs/0/columnKind", "bytes".into()),
+    ];
+    let mut logs = Vec::new();
+    for (i, (pointer, value)) in breaks.iter().enumerate() {
+        let mut broken = good.clone();
+        *broken.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer} in {good}")) =
+            value.clone();
+        logs.push(s.write(&format!("broken{i}.sarif"), broken.to_string()));
+    }
+
+    let Some(checked) = check_sarif_schema(&logs) else { return };
+    assert_exit(&checked, 1);
+    let report = stdout(&checked);
+    for (log, (pointer, _)) in logs.iter().zip(breaks) {
+        let path: String =
+            (pointer.split('/').skip(1))
+                .map(|part| {
+                    if part.parse::<u32>().is_ok() {
+                        format!("[{part}]")
+                    } else {
+                        format!(".{part}")
+                    }
+                })
+                .collect();
+        let lines: Vec<&str> =
+            report.lines().filter(|l| l.starts_with(log.to_str().unwrap())).collect();
+        assert!(lines.len() == 1 && lines[0].contains(&path), "{pointer}:\n{report}");
+    }
 }
 
 #[test]

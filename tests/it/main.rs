@@ -11,6 +11,8 @@ mod inputs;
 mod keyvault;
 mod leaks;
 mod lint;
+mod precommit;
+mod readme;
 mod render_keyvault;
 mod roundtrip;
 mod settings;
