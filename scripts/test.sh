@@ -10,8 +10,9 @@ if [ ! -x node_modules/.bin/sarif-multitool ]; then
 fi
 # PyYAML reads rendered YAML back as YAML 1.1, as the JVM's common reader does.
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
-# Python's jsonschema checks the SARIF output against the OASIS schema in fixtures/schemas;
-# the two validators make `uri` and `date-time` formats checked rather than skipped.
+# Python's jsonschema checks the SARIF output against the SARIF 2.1.0 schema that the
+# multitool package ships; the two validators make `uri` and `date-time` formats checked
+# rather than skipped.
 python3 -c 'import jsonschema, rfc3986_validator, rfc3339_validator' 2>/dev/null ||
     python3 -m pip install --quiet jsonschema==4.26.0 rfc3986-validator==0.1.1 rfc3339-validator==0.1.4
 # pre-commit runs .pre-commit-hooks.yaml in the tests (`pre-commit try-repo`).

@@ -22,7 +22,7 @@ except ImportError as missing:
 def main(argv):
     with open(argv[1], encoding="utf-8") as file:
         schema = json.load(file)
-    # The schema's own `$schema` picks the draft (draft-04 for the OASIS file).
+    # The schema's own `$schema` picks the draft (2020-12 for the multitool's copy).
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     formats = jsonschema.FormatChecker()
