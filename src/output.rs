@@ -5,7 +5,7 @@
 //! Every temporary file is made durable before the first rename (see [`Stage::commit`]).
 
 use std::fs;
-use std::io::Write as _;
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
@@ -125,6 +125,17 @@ impl Stage {
         bytes: &[u8],
         new_mode: u32,
     ) -> Result<(), OutputError> {
+        self.add_with(destination, new_mode, |out| out.write_all(bytes))
+    }
+
+    /// [`Stage::add`] for a file that `write` writes piece by piece (buffered), so that
+    /// a large result need not be held in memory.
+    pub fn add_with(
+        &mut self,
+        destination: &Path,
+        new_mode: u32,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), OutputError> {
         let existing = check_destination(destination)?;
         let dir = match destination.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
@@ -140,7 +151,9 @@ impl Stage {
             .permissions(fs::Permissions::from_mode(0o600))
             .tempfile_in(&dir)
             .map_err(io(&dir))?;
-        file.write_all(bytes).map_err(io(destination))?;
+        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
+        write(&mut buffered).and_then(|()| buffered.flush()).map_err(io(destination))?;
+        drop(buffered);
         let mode = existing.unwrap_or(new_mode);
         fs::set_permissions(file.path(), fs::Permissions::from_mode(mode))
             .map_err(io(destination))?;

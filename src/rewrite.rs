@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
-use crate::filetype::{Edit, FileTypes, Site, apply};
+use crate::filetype::{Edit, FileTypes, Site, write_applied};
 use crate::output::{Stage, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
@@ -308,11 +308,14 @@ fn second_pass(
     let rendered = document
         .text()
         .map(|text| encode(document, text, prepared, substitution, with_diff, console));
-    let (bytes, changed): (&[u8], bool) = match &rendered {
-        Some(Some(Rendered { bytes, .. })) => (bytes, true),
+    let (edits, changed): (&[Edit], bool) = match &rendered {
+        Some(Some(Rendered { edits, .. })) => (edits, true),
         Some(None) if console.exit != Exit::Success => return,
-        _ => (&document.bytes, false),
+        _ => (&[], false),
     };
+    // The result is written piece by piece from the original bytes and the edits, never
+    // held whole (a large file would cost its size again).
+    let write = |out: &mut dyn Write| write_applied(&document.bytes, edits, out);
     if writer.job.dry_run {
         if let Some(Some(rendered)) = &rendered {
             let _ = stdout.write_all(rendered.diff.as_bytes());
@@ -323,7 +326,7 @@ fn second_pass(
     let new_mode = if holds_secret { 0o600 } else { document.mode };
     let destination = match &writer.job.target {
         Target::Stdout => {
-            writer.stdout.extend_from_slice(bytes);
+            let _ = write(&mut writer.stdout);
             return;
         }
         Target::File(path) => path.clone(),
@@ -331,7 +334,7 @@ fn second_pass(
         Target::InPlace if changed => document.input.path.clone(),
         Target::InPlace => return,
     };
-    if let Err(error) = writer.stage.add(&destination, bytes, new_mode) {
+    if let Err(error) = writer.stage.add_with(&destination, new_mode, write) {
         console.error(Exit::Input, error_chain(&error));
     }
 }
@@ -339,7 +342,7 @@ fn second_pass(
 /// A file with its replacements in place, and the dry-run view of the change (empty
 /// unless asked for).
 struct Rendered {
-    bytes: zeroize::Zeroizing<Vec<u8>>,
+    edits: Vec<Edit>,
     diff: String,
 }
 
@@ -375,13 +378,12 @@ fn encode(
     }
     match analysis.encode(text, &prepared.items, &replacements) {
         Ok(edits) => {
-            let bytes = apply(document.bytes.as_slice(), &edits);
             let diff = if with_diff {
                 diff(document.path(), text, prepared, &data, &edits, substitution)
             } else {
                 String::new()
             };
-            Some(Rendered { bytes, diff })
+            Some(Rendered { edits, diff })
         }
         Err(problems) => {
             for problem in problems {

@@ -242,14 +242,23 @@ impl Analysis {
 pub fn apply(text: &[u8], edits: &[Edit]) -> zeroize::Zeroizing<Vec<u8>> {
     let grown: usize = edits.iter().map(|e| e.text.len()).sum();
     let mut out = zeroize::Zeroizing::new(Vec::with_capacity(text.len() + grown));
+    write_applied(text, edits, &mut *out).expect("a Vec takes every write");
+    out
+}
+
+/// Writes `text` with `edits` applied to `out`, piece by piece.
+pub fn write_applied(
+    text: &[u8],
+    edits: &[Edit],
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
     let mut pos = 0;
     for edit in edits {
-        out.extend_from_slice(&text[pos..edit.range.start]);
-        out.extend_from_slice(edit.text.as_bytes());
+        out.write_all(&text[pos..edit.range.start])?;
+        out.write_all(edit.text.as_bytes())?;
         pos = edit.range.end;
     }
-    out.extend_from_slice(&text[pos..]);
-    out
+    out.write_all(&text[pos..])
 }
 
 impl Edit {
