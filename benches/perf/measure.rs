@@ -37,6 +37,11 @@ pub fn run_once(side: &mut Side) -> Sample {
     if let Some(before) = &side.before {
         before();
     }
+    // Every run starts with nothing left to write back, so the `syncfs` that makes
+    // guzzle-kv's output durable flushes its own files only, not the inputs the
+    // benchmark has just generated or the previous run's output.
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     side.command.stdout(Stdio::null()).stderr(Stdio::piped());
     let started = Instant::now();
     // `wait4` below reaps the child, with its resource usage.

@@ -298,6 +298,7 @@ fn now_epoch() -> i64 {
 
 async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<State>) {
     while let Ok((tcp, _)) = listener.accept().await {
+        let _ = tcp.set_nodelay(true);
         let (acceptor, state) = (acceptor.clone(), state.clone());
         tokio::spawn(async move {
             if let Ok(tls) = acceptor.accept(tcp).await {
@@ -309,6 +310,7 @@ async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<Stat
 
 async fn serve_plain(listener: TcpListener, state: Arc<State>) {
     while let Ok((tcp, _)) = listener.accept().await {
+        let _ = tcp.set_nodelay(true);
         let state = state.clone();
         tokio::spawn(serve_connection(tcp, TcpStream::set_zero_linger, state));
     }
