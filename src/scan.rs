@@ -2,6 +2,10 @@
 //! one file, with its span. A byte search finds each `$`; the grammar says what starts
 //! there. Linear in the input, also on one multi-megabyte line.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+
 use pest::Parser as _;
 use pest::error::{Error as PestError, ErrorVariant, InputLocation};
 
@@ -95,13 +99,89 @@ fn classify(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
     if !matches!(rest.as_bytes().get(1), Some(b'$' | b'<' | b'{' | b'(' | b'[')) {
         return None;
     }
+    if let Some(known) = Known::recall(rest) {
+        return Some(known);
+    }
     let window = &rest[..floor_char_boundary(rest, WINDOW)];
     let parsed = parse_candidate(window);
     let truncated = window.len() < rest.len();
-    if truncated && matches!(&parsed, Err(e) if error_offset(e) >= window.len()) {
-        return interpret(rest, parse_candidate(rest));
+    let found = if truncated && matches!(&parsed, Err(e) if error_offset(e) >= window.len()) {
+        interpret(rest, parse_candidate(rest))
+    } else {
+        interpret(window, parsed)
+    };
+    if let Some((ItemKind::Placeholder(placeholder), len, _)) = &found {
+        Known::remember(&rest[..*len], placeholder);
     }
-    interpret(window, parsed)
+    found
+}
+
+/// The placeholders the grammar has already parsed on this thread, by their text: a tree
+/// names the same few secrets again and again, and a lookup costs a small part of a
+/// parse. The grammar still decides every placeholder: a complete placeholder's parse
+/// reads nothing past its closing `>` and holds no other `>`, so text that equals a known
+/// placeholder up to its first `>` parses to that placeholder.
+struct Known;
+
+/// Where the segments of a known placeholder sit in its text.
+#[derive(Clone)]
+struct Layout {
+    vault: Range<usize>,
+    secret: Range<usize>,
+    version: Option<Range<usize>>,
+}
+
+/// Past this many entries the table starts again, so its memory stays small.
+const KNOWN_MAX: usize = 4096;
+
+/// Texts longer than this are parsed each time (real placeholders are much shorter).
+const KNOWN_LONGEST: usize = 160;
+
+thread_local! {
+    static KNOWN: RefCell<HashMap<Box<str>, Layout>> = RefCell::new(HashMap::new());
+}
+
+impl Known {
+    /// The placeholder at the start of `rest`, if its text is known.
+    fn recall(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
+        #[cfg(test)]
+        if tests::UNCACHED.with(std::cell::Cell::get) {
+            return None;
+        }
+        let limit = rest.len().min(KNOWN_LONGEST);
+        let len = memchr::memchr(b'>', &rest.as_bytes()[..limit])? + 1;
+        let text = &rest[..len];
+        let layout = KNOWN.with(|known| known.borrow().get(text).cloned())?;
+        let placeholder = Placeholder {
+            vault: &text[layout.vault],
+            secret: &text[layout.secret],
+            version: layout.version.map(|range| &text[range]),
+        };
+        Some((ItemKind::Placeholder(placeholder), len, len))
+    }
+
+    /// Keeps what the grammar said about the placeholder that is all of `text`.
+    fn remember(text: &str, placeholder: &Placeholder<'_>) {
+        if text.len() > KNOWN_LONGEST {
+            return;
+        }
+        let at = |segment: &str| {
+            let start = segment.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + segment.len()
+        };
+        let layout = Layout {
+            vault: at(placeholder.vault),
+            secret: at(placeholder.secret),
+            version: placeholder.version.map(at),
+        };
+        KNOWN.with(|known| {
+            let mut known = known.borrow_mut();
+            if known.len() >= KNOWN_MAX {
+                known.clear();
+            }
+            known.insert(text.into(), layout);
+        });
+    }
 }
 
 type Parsed<'a> = Result<pest::iterators::Pairs<'a, Rule>, Box<PestError<Rule>>>;
@@ -332,6 +412,38 @@ impl Placeholder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Makes the scanner parse every candidate, for comparison with the table.
+        pub(super) static UNCACHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    fn uncached(text: &str) -> Vec<Item<'_>> {
+        UNCACHED.with(|u| u.set(true));
+        let items = scan(text);
+        UNCACHED.with(|u| u.set(false));
+        items
+    }
+
+    proptest::proptest! {
+        /// What the table of known placeholders answers is what the grammar says, also
+        /// for text that shares a known placeholder's start.
+        #[test]
+        fn known_placeholders_scan_as_parsed(text in "[$<>kv:ab/ \n$K{]{0,40}") {
+            for warm in ["$<kv:a/b>", "$<kv:ab/ba>", "$<kv:a/b/a>", "$<kv:kv/a>", "$<kv:b/a{>", &text] {
+                scan(warm);
+            }
+            proptest::prop_assert_eq!(scan(&text), uncached(&text));
+        }
+    }
+
+    #[test]
+    fn known_placeholder_followed_by_more() {
+        scan("$<kv:a/b>");
+        for text in ["$$<kv:a/b>", "$<kv:a/b>>", "$<kv:a/b/c>", "$<kv:a/b", "$<kv:a/b\n>"] {
+            assert_eq!(scan(text), uncached(text), "{text}");
+        }
+    }
 
     fn kinds(text: &str) -> Vec<(String, String)> {
         scan(text)
