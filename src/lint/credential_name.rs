@@ -59,6 +59,8 @@ pub enum KeyClass {
 pub struct CredentialNames {
     credential: Vec<Vec<String>>,
     connection: Vec<Vec<String>>,
+    /// The last word of every name: a key that contains none of them names nothing.
+    last_words: Vec<String>,
 }
 
 impl CredentialNames {
@@ -68,12 +70,36 @@ impl CredentialNames {
         let parse = |name: &str| words(name);
         let mut credential: Vec<Vec<String>> = CREDENTIAL_NAMES.iter().map(|n| parse(n)).collect();
         credential.extend(extra.iter().map(|n| parse(n)).filter(|w| !w.is_empty()));
-        let connection = CONNECTION_STRING_NAMES.iter().map(|n| parse(n)).collect();
-        Self { credential, connection }
+        let connection: Vec<Vec<String>> =
+            CONNECTION_STRING_NAMES.iter().map(|n| parse(n)).collect();
+        let mut last_words: Vec<String> =
+            credential.iter().chain(&connection).filter_map(|w| w.last().cloned()).collect();
+        last_words.sort();
+        last_words.dedup();
+        Self { credential, connection, last_words }
+    }
+
+    /// Whether `key` cannot name anything, known without splitting it: an ASCII key
+    /// whose lowercase form holds no name's last word (most keys of a file). Keys beyond
+    /// ASCII are split, since Unicode lowercasing can turn them into ASCII words.
+    fn names_nothing(&self, key: &str) -> bool {
+        const LONGEST: usize = 64;
+        if key.len() > LONGEST || !key.is_ascii() {
+            return false;
+        }
+        let mut lower = [0u8; LONGEST];
+        let lower = &mut lower[..key.len()];
+        lower.copy_from_slice(key.as_bytes());
+        lower.make_ascii_lowercase();
+        !self.last_words.iter().any(|word| memchr::memmem::find(lower, word.as_bytes()).is_some())
     }
 
     /// Classifies a key.
     pub fn classify(&self, key: &str) -> KeyClass {
+        // Each prefix holds a name's last word, so the shortcut never hides one.
+        if self.names_nothing(key) {
+            return KeyClass::Other;
+        }
         let lower = key.to_ascii_lowercase();
         let lower = lower.trim_start_matches("spark.hadoop.");
         if CREDENTIAL_PREFIXES.iter().any(|p| lower.starts_with(p)) {
@@ -203,6 +229,21 @@ mod tests {
             "connection_string" => ConnectionString,
             "connectionString" => ConnectionString,
             "connection-string" => ConnectionString,
+        }
+    }
+
+    #[test]
+    fn the_shortcut_agrees_with_the_words() {
+        let names = CredentialNames::new(&["signingKey".to_owned()]);
+        assert!(names.names_nothing("job_cluster_name"));
+        assert!(names.names_nothing("JAWS_CONFIG"));
+        assert!(!names.names_nothing("DB_PASSWORD"));
+        assert!(!names.names_nothing("request_SigningKey"));
+        // Beyond ASCII the key is split: the Kelvin sign lowercases to `k`.
+        assert!(!names.names_nothing("api_\u{212A}ey"));
+        assert_eq!(names.classify("api_\u{212A}ey"), KeyClass::Credential);
+        for prefix in CREDENTIAL_PREFIXES {
+            assert!(!names.names_nothing(prefix), "{prefix}");
         }
     }
 
