@@ -14,7 +14,6 @@ use crate::cli::{
 use crate::config::{Config, ConfigError};
 use crate::console::{Console, Exit};
 use crate::databricks::References;
-use crate::diagnostic::Diagnostic;
 use crate::document::Document;
 use crate::filetype::FileTypes;
 use crate::lint::LintOptions;
@@ -414,14 +413,14 @@ fn lint(
             Ok(document) => document,
             Err(error) => return Linted::Unreadable(error),
         };
-        let diagnostics = match document.scannable() {
+        let linted = match document.scannable() {
             Ok(Some(text)) => {
-                crate::lint::check_file(document.path(), text, document.file_type, &options)
+                crate::lint::lint_file(document.path(), text, document.file_type, &options)
             }
-            Ok(None) => Vec::new(),
+            Ok(None) => crate::lint::Linted::default(),
             Err(error) => return Linted::Unscannable(error),
         };
-        if diagnostics.is_empty() { Linted::Clean } else { Linted::Found(document, diagnostics) }
+        if linted.findings.is_empty() { Linted::Clean } else { Linted::Found(document, linted) }
     };
     let outcomes: Vec<Linted> = if inputs.len() > 1 {
         use rayon::prelude::*;
@@ -442,28 +441,29 @@ fn lint(
         }
     }
     let files_checked = outcomes.iter().filter(|o| !matches!(o, Linted::Unreadable(_))).count();
-    let linted: Vec<(&Document, &str, &Vec<Diagnostic>)> = outcomes
-        .iter()
-        .filter_map(|outcome| match outcome {
-            Linted::Found(document, diagnostics) => {
-                Some((document, document.text().unwrap_or_default(), diagnostics))
-            }
-            _ => None,
-        })
-        .collect();
     let findings = Findings {
-        files: linted
+        files: outcomes
             .iter()
-            .map(|(document, text, diagnostics)| FileFindings {
-                path: document.path(),
-                text,
-                diagnostics,
+            .filter_map(|outcome| match outcome {
+                Linted::Found(document, linted) => Some(FileFindings {
+                    path: document.path(),
+                    text: document.text().unwrap_or_default(),
+                    diagnostics: &linted.findings,
+                    masks: &linted.masks,
+                }),
+                _ => None,
             })
             .collect(),
         files_checked,
     };
     let reporter = report::reporter(args.output_format, color);
-    report_write(reporter.report(&findings, stdout).and_then(|()| stdout.flush()), console);
+    let written = reporter.report(&findings, stdout).and_then(|()| stdout.flush());
+    // A reader that stopped early (`| head`) took what it wanted: SPEC section 9 makes a
+    // broken pipe exit 0, so the findings it did not read do not count.
+    if written.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+        return;
+    }
+    report_write(written, console);
     let mut summary = Vec::new();
     let _ = reporter.summary(&findings, &mut summary);
     if !summary.is_empty() && !console.is_quiet() {
@@ -479,7 +479,7 @@ enum Linted {
     Unreadable(crate::document::ReadError),
     Unscannable(crate::document::Unscannable),
     Clean,
-    Found(Document, Vec<Diagnostic>),
+    Found(Document, crate::lint::Linted),
 }
 
 fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {

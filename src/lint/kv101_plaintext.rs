@@ -53,43 +53,58 @@ const NOT_SECRETS: &[&str] = &[
     "password",
 ];
 
+/// What KV101 found in one file.
+pub(super) struct Checked {
+    /// The findings, by position.
+    pub findings: Vec<Diagnostic>,
+    /// Literal text in credential values that hold a malformed placeholder or a near miss:
+    /// no KV101 finding of its own (the item gets KV001-KV005), but masked wherever a
+    /// report shows the line.
+    pub masks: Vec<Range<usize>>,
+}
+
 /// KV101 for every pair of the file (`text` files have none).
-pub(super) fn check(context: &Context<'_>) -> Vec<Diagnostic> {
+pub(super) fn check(context: &Context<'_>) -> Checked {
     let names = CredentialNames::new(&context.options.extra_credential_names);
     let pairs = context.pairs;
     let naming = mappings_naming_a_secret(pairs, context.text);
     let mut found: Vec<(Range<usize>, String)> = Vec::new();
+    let mut masks = Vec::new();
     for pair in &pairs.pairs {
-        if pair.kind == ScalarKind::Typed || naming[pair.mapping] {
+        if pair.kind == ScalarKind::Typed || (naming[pair.mapping] && names_the_secret(&pair.key)) {
             continue;
         }
         let key = effective_key(pairs, pair, context.text);
-        found.extend(check_pair(context, &names, &key, pair.value.clone()));
+        found.extend(check_pair(context, &names, key, pair.value.clone(), &mut masks));
     }
     found.sort_by_key(|(range, _)| range.start);
 
     let mut index = LineIndex::new(context.text.as_bytes());
-    found
+    let findings = found
         .into_iter()
         .map(|(range, message)| {
             let span = index.span(range.start, range.len());
             context.finding(Code::Kv101, span, message).with_help(help(context.file_type))
         })
-        .collect()
+        .collect();
+    Checked { findings, masks }
 }
 
 /// The findings of one value: the whole value when the key names a credential, else each
-/// credential inside it. Returns each finding's range and message.
+/// credential inside it. Returns each finding's range and message; the literal text of
+/// a credential value that holds an item goes to `masks`.
 fn check_pair(
     context: &Context<'_>,
     names: &CredentialNames,
     key: &str,
     value: Range<usize>,
+    masks: &mut Vec<Range<usize>>,
 ) -> Vec<(Range<usize>, String)> {
     if names.classify(key) == KeyClass::Credential {
         if !is_exempt(context, &value) {
             return vec![(value, format!("plaintext credential in `{key}`"))];
         }
+        masks.extend(around_items(context, value));
         return Vec::new();
     }
     embedded::find(context.text, value, names)
@@ -102,6 +117,20 @@ fn check_pair(
             )
         })
         .collect()
+}
+
+/// The parts of `range` outside the scanned items in it.
+fn around_items(context: &Context<'_>, range: Range<usize>) -> Vec<Range<usize>> {
+    let first = context.items.partition_point(|i| i.span.offset < range.start);
+    let mut parts = Vec::new();
+    let mut at = range.start;
+    for item in context.items[first..].iter().take_while(|i| i.span.offset < range.end) {
+        parts.push(at..item.span.offset);
+        at = item.span.end();
+    }
+    parts.push(at..range.end.max(at));
+    parts.retain(|part| !part.is_empty());
+    parts
 }
 
 /// Whether the bytes at `range` are not a literal secret: empty, a placeholder or any
@@ -139,48 +168,67 @@ fn is_reference(value: &str) -> bool {
         || (value.starts_with('@') && value.contains("()"))
 }
 
-/// Whether the mapping names a secret rather than holding one: a Guzzle Key Vault block
-/// (`keyvault_name` + `secret`), a Databricks block (`scope` + `key`), or an ADF
-/// `AzureKeyVaultSecret` reference (`secretName`).
-/// For each mapping, whether it names a secret rather than holds one. One pass over the
-/// pairs: asking per pair would be quadratic in a flat file of many keys.
+/// For each mapping, whether it names a secret rather than holds one: a Guzzle Key
+/// Vault block (`keyvault_name` + `secret`), a Databricks block (`scope` + `key`), or an
+/// ADF `AzureKeyVaultSecret` reference (`secretName`). One pass over the pairs: asking
+/// per pair would be quadratic in a flat file of many keys.
 fn mappings_naming_a_secret(pairs: &Pairs, text: &str) -> Vec<bool> {
-    let mut keys: Vec<Vec<(String, &str)>> = vec![Vec::new(); pairs.mappings.len()];
-    for pair in &pairs.pairs {
-        keys[pair.mapping].push((normalized(&pair.key), &text[pair.value.clone()]));
+    #[derive(Clone, Copy, Default)]
+    struct Seen {
+        names: bool,
+        scope: bool,
+        key: bool,
     }
-    keys.iter().map(|keys| names_a_secret(keys)).collect()
-}
-
-fn names_a_secret(keys: &[(String, &str)]) -> bool {
-    let has = |name: &str| keys.iter().any(|(k, _)| k == name);
-    let is_kv_type =
-        keys.iter().any(|(k, v)| k == "type" && v.eq_ignore_ascii_case("AzureKeyVaultSecret"));
-    has("keyvaultname") || (has("scope") && has("key")) || has("secretname") || is_kv_type
+    let mut seen = vec![Seen::default(); pairs.mappings.len()];
+    for pair in &pairs.pairs {
+        let (seen, key) = (&mut seen[pair.mapping], pair.key.as_str());
+        let is_kv_type = || text[pair.value.clone()].eq_ignore_ascii_case("AzureKeyVaultSecret");
+        if is_key(key, "keyvaultname")
+            || is_key(key, "secretname")
+            || (is_key(key, "type") && is_kv_type())
+        {
+            seen.names = true;
+        } else if is_key(key, "scope") {
+            seen.scope = true;
+        } else if is_key(key, "key") {
+            seen.key = true;
+        }
+    }
+    seen.iter().map(|s| s.names || (s.scope && s.key)).collect()
 }
 
 /// The key a value really belongs to: the key above an ADF `SecureString` object, and
 /// the `name` of a `name`/`value` pair (request headers, environment lists).
-fn effective_key(pairs: &Pairs, pair: &Pair, text: &str) -> String {
-    if normalized(&pair.key) != "value" {
-        return pair.key.clone();
+fn effective_key<'a>(pairs: &'a Pairs, pair: &'a Pair, text: &'a str) -> &'a str {
+    if !is_key(&pair.key, "value") {
+        return &pair.key;
     }
-    let sibling = |name: &str| pairs.siblings(pair.mapping).find(|p| normalized(&p.key) == name);
+    let sibling = |name: &str| pairs.siblings(pair.mapping).find(|p| is_key(&p.key, name));
     let secure =
         sibling("type").is_some_and(|t| text[t.value.clone()].eq_ignore_ascii_case("SecureString"));
     if secure {
         if let Some(parent) = &pairs.mappings[pair.mapping].parent_key {
-            return parent.clone();
+            return parent;
         }
     }
     match sibling("name") {
-        Some(name) => text[name.value.clone()].to_owned(),
-        None => pair.key.clone(),
+        Some(name) => &text[name.value.clone()],
+        None => &pair.key,
     }
 }
 
-fn normalized(key: &str) -> String {
-    key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+/// The fields of a block that names a secret which hold the name, not the value:
+/// `secret` beside `keyvault_name`, `key` beside `scope`, `secretName`. Their siblings
+/// (a `password` in the same mapping) are checked as any other key.
+fn names_the_secret(key: &str) -> bool {
+    ["secret", "secretname", "key", "scope", "keyvaultname"].iter().any(|name| is_key(key, name))
+}
+
+/// Whether `key` is `name` (lowercase letters and digits) once case and every other
+/// character are ignored: `keyvault_name` and `keyVaultName` are `keyvaultname`.
+fn is_key(key: &str, name: &str) -> bool {
+    let mut letters = key.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase());
+    name.bytes().all(|n| letters.next() == Some(n)) && letters.next().is_none()
 }
 
 /// How to silence a finding that is not a secret, in the file type's terms.

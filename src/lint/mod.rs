@@ -17,6 +17,7 @@ mod kv301_allow_list;
 mod pairs;
 mod suppress;
 
+use std::ops::Range;
 use std::path::Path;
 
 pub use credential_name::{CONNECTION_STRING_NAMES, CREDENTIAL_NAMES, CredentialNames, KeyClass};
@@ -100,31 +101,45 @@ impl Context<'_> {
     }
 }
 
+/// What lint found in one file.
+#[derive(Clone, Debug, Default)]
+pub struct Linted {
+    /// The findings, sorted by position, then code.
+    pub findings: Vec<Diagnostic>,
+    /// Credential text beyond the KV101 findings' own spans, which every format that
+    /// shows source masks too (see [`crate::report::FileFindings::masks`]).
+    pub masks: Vec<Range<usize>>,
+}
+
 /// Lints one file: every rule, then inline suppressions and `[[lint.ignore]]` entries.
 /// Findings come sorted by position, then code.
 ///
 /// When the file type's reader rejects the file, every item counts as outside comments
 /// and as a whole value (so KV102 and KV202 stay silent) and KV101 sees the pairs read
 /// before the problem; the caller reports the syntax problem itself if it wants to.
-pub fn check_file(
-    path: &Path,
-    text: &str,
-    file_type: FileType,
-    options: &LintOptions,
-) -> Vec<Diagnostic> {
+pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOptions) -> Linted {
     let items = scan::scan(text);
     let (sites, pairs) = read(file_type, text, &items);
     let sites =
         sites.unwrap_or_else(|_| vec![Site { in_comment: false, whole_value: true }; items.len()]);
     let context =
         Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
-    let mut findings = run_rules(&context);
+    let (mut findings, masks) = run_rules(&context);
 
-    findings.retain(|d| {
-        !options.ignores.is_ignored(path, d.code) && !suppress::is_suppressed(text, file_type, d)
-    });
+    let suppressions = suppress::Suppressions::new(text, file_type);
+    findings.retain(|d| !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d));
     findings.sort_by_key(|d| (d.span.offset, d.code));
-    findings
+    Linted { findings, masks }
+}
+
+/// The findings of [`lint_file`].
+pub fn check_file(
+    path: &Path,
+    text: &str,
+    file_type: FileType,
+    options: &LintOptions,
+) -> Vec<Diagnostic> {
+    lint_file(path, text, file_type, options).findings
 }
 
 /// Where each item sits, and the file's pairs. YAML is parsed once for both, since its
@@ -143,14 +158,15 @@ fn read(
     }
 }
 
-fn run_rules(context: &Context<'_>) -> Vec<Diagnostic> {
+fn run_rules(context: &Context<'_>) -> (Vec<Diagnostic>, Vec<Range<usize>>) {
     let mut findings = kv00x_placeholder::check(context);
-    findings.extend(kv101_plaintext::check(context));
+    let plaintext = kv101_plaintext::check(context);
+    findings.extend(plaintext.findings);
     findings.extend(kv102_comment::check(context));
     findings.extend(kv201_version_pin::check(context));
     findings.extend(kv202_embedded::check(context));
     findings.extend(kv301_allow_list::check(context));
-    findings
+    (findings, plaintext.masks)
 }
 
 /// The documentation of one rule, shown by `full` help lines and SARIF rule metadata.

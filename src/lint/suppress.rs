@@ -9,11 +9,29 @@ use crate::filetype::FileType;
 /// The marker that starts a suppression inside a comment.
 const MARKER: &str = "guzzle-kv:";
 
-/// Whether a comment on the finding's line, or a comment line above it, silences it.
-pub(super) fn is_suppressed(text: &str, file_type: FileType, finding: &Diagnostic) -> bool {
-    if !file_type.has_comments() || !text.contains(MARKER) {
-        return false;
+/// The inline suppressions of one file.
+pub(super) struct Suppressions<'t> {
+    text: &'t str,
+    file_type: FileType,
+    /// Whether the file holds a marker at all: most files hold none, and the search is
+    /// made once per file, not once per finding.
+    any: bool,
+}
+
+impl<'t> Suppressions<'t> {
+    pub(super) fn new(text: &'t str, file_type: FileType) -> Self {
+        let any = file_type.has_comments()
+            && memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_some();
+        Self { text, file_type, any }
     }
+
+    /// Whether a comment on the finding's line, or a comment line above it, silences it.
+    pub(super) fn silence(&self, finding: &Diagnostic) -> bool {
+        self.any && is_suppressed(self.text, self.file_type, finding)
+    }
+}
+
+fn is_suppressed(text: &str, file_type: FileType, finding: &Diagnostic) -> bool {
     let (line, above) = lines_at(text, finding.span.offset);
     let on_line = has_inline_comments(file_type)
         && comment(line, file_type).is_some_and(|c| silences(c, finding.code));
@@ -91,7 +109,12 @@ mod tests {
     fn suppressed(file_type: FileType, text: &str, code: Code) -> bool {
         let offset = text.find("HERE").expect("test text marks the finding");
         let span = Span { offset, len: 4, line: 1, column: 1 };
-        is_suppressed(text, file_type, &Diagnostic::new(code, "f".into(), span, String::new()))
+        Suppressions::new(text, file_type).silence(&Diagnostic::new(
+            code,
+            "f".into(),
+            span,
+            String::new(),
+        ))
     }
 
     macro_rules! suppress {

@@ -17,11 +17,13 @@ impl Reporter for Full {
     fn report(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
         let renderer = if self.color { Renderer::styled() } else { Renderer::plain() };
         for file in &findings.files {
+            let masks = file.masks();
             for diagnostic in file.diagnostics {
-                let line = MaskedLine::new(file.text, diagnostic.span.offset, file.diagnostics);
+                let line = MaskedLine::new(file.text, diagnostic.span.offset, &masks);
                 let path = file.path.display().to_string();
                 let group = group(diagnostic, &line, &path);
-                writeln!(out, "{}\n", renderer.render(&[group]))?;
+                let shown = renderer.render(&[group]);
+                writeln!(out, "{}\n", true_position(shown, diagnostic, &line, &path))?;
             }
         }
         Ok(())
@@ -30,6 +32,19 @@ impl Reporter for Full {
     fn summary(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", findings.summary())
     }
+}
+
+/// The rendering with the finding's own column in its `path:line:col` heading. The
+/// renderer counts the column in the line as shown, which a mask earlier on the line
+/// (`****` for a longer credential) moves.
+fn true_position(rendered: String, d: &Diagnostic, line: &MaskedLine, path: &str) -> String {
+    let start = d.span.offset - line.range.start;
+    let shown = line.text[..line.map(start)].chars().count() + 1;
+    if u32::try_from(shown).ok() == Some(d.span.column) {
+        return rendered;
+    }
+    let heading = |column: &dyn std::fmt::Display| format!("{path}:{}:{column}", d.span.line);
+    rendered.replacen(&heading(&shown), &heading(&d.span.column), 1)
 }
 
 /// One finding as an annotate-snippets group: title, source line with caret, help.

@@ -1,6 +1,7 @@
 //! Reporters for lint findings: one per `--output-format`, each writing to a
 //! `dyn Write` it is given. Every format that shows source text masks the bytes of a
-//! KV101 finding as `****`, so no credential leaves the tool.
+//! KV101 finding, and literal text in a credential's value beside a malformed
+//! placeholder, as `****`, so no credential leaves the tool.
 
 mod concise;
 mod full;
@@ -24,6 +25,44 @@ pub struct FileFindings<'a> {
     pub text: &'a str,
     /// Its findings, sorted by position (as [`crate::lint::check_file`] returns them).
     pub diagnostics: &'a [Diagnostic],
+    /// Credential text to mask beyond the KV101 findings' own spans (as
+    /// [`crate::lint::Linted::masks`] holds it).
+    pub masks: &'a [Range<usize>],
+}
+
+impl FileFindings<'_> {
+    /// Every range to mask where this file's source is shown.
+    pub(crate) fn masks(&self) -> Masks {
+        let mut ranges: Vec<Range<usize>> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::Kv101)
+            .map(|d| d.span.range())
+            .chain(self.masks.iter().cloned())
+            .collect();
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            match merged.last_mut() {
+                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => merged.push(range),
+            }
+        }
+        Masks(merged)
+    }
+}
+
+/// The ranges of one file to mask, sorted and apart, so that the ones on a line are
+/// found by a binary search (a file can have many findings).
+pub(crate) struct Masks(Vec<Range<usize>>);
+
+impl Masks {
+    /// The masks that reach into `line`.
+    fn on(&self, line: &Range<usize>) -> &[Range<usize>] {
+        let first = self.0.partition_point(|m| m.end <= line.start);
+        let last = self.0.partition_point(|m| m.start < line.end);
+        &self.0[first..last.max(first)]
+    }
 }
 
 /// Everything one lint run found.
@@ -114,10 +153,12 @@ pub(crate) struct MaskedLine {
 }
 
 impl MaskedLine {
-    /// The line holding `offset` in `text`, masked by the KV101 findings in `diagnostics`.
-    pub(crate) fn new(text: &str, offset: usize, diagnostics: &[Diagnostic]) -> Self {
+    /// The line holding `offset` in `text`, with `masks` applied.
+    pub(crate) fn new(text: &str, offset: usize, masks: &Masks) -> Self {
         let range = line_range(text, offset);
-        let cuts: Vec<Range<usize>> = masked_ranges(diagnostics)
+        let cuts: Vec<Range<usize>> = masks
+            .on(&range)
+            .iter()
             .filter_map(|r| {
                 let (start, end) = (r.start.max(range.start), r.end.min(range.end));
                 (start < end).then(|| start - range.start..end - range.start)
@@ -162,11 +203,6 @@ impl MaskedLine {
             None => self.map(start)..self.map(end),
         }
     }
-}
-
-/// The credential spans to mask: every KV101 finding's.
-fn masked_ranges(diagnostics: &[Diagnostic]) -> impl Iterator<Item = Range<usize>> + '_ {
-    diagnostics.iter().filter(|d| d.code == Code::Kv101).map(|d| d.span.range())
 }
 
 /// The byte range of the line holding `offset`, without `\n` or `\r\n`.

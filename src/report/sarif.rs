@@ -7,7 +7,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{FileFindings, Findings, MASK, MaskedLine, Reporter, end_position, portable_path};
+use super::{
+    FileFindings, Findings, MASK, MaskedLine, Masks, Reporter, end_position, portable_path,
+};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::lint::rule_doc;
 
@@ -130,7 +132,10 @@ impl Reporter for Sarif {
         let mut results: Vec<Outcome> = findings
             .files
             .iter()
-            .flat_map(|f| f.diagnostics.iter().map(move |d| outcome(d, f)))
+            .flat_map(|f| {
+                let masks = f.masks();
+                f.diagnostics.iter().map(move |d| outcome(d, f, &masks))
+            })
             .collect();
         results.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         let log = Log {
@@ -182,8 +187,8 @@ fn rule(code: Code) -> Rule {
     }
 }
 
-fn outcome(d: &Diagnostic, file: &FileFindings<'_>) -> Outcome {
-    let line = MaskedLine::new(file.text, d.span.offset, file.diagnostics);
+fn outcome(d: &Diagnostic, file: &FileFindings<'_>, masks: &Masks) -> Outcome {
+    let line = MaskedLine::new(file.text, d.span.offset, masks);
     let shown = line.map_span(d.span.range());
     let snippet = if d.code == Code::Kv101 { MASK.to_owned() } else { line.text[shown].to_owned() };
     let (end_line, end_column) = end_position(file.text, d);

@@ -64,11 +64,17 @@ pub(crate) fn render(reporter: &dyn super::Reporter) -> String {
     let (first, second) = diagnostics();
     let findings = Findings {
         files: vec![
-            FileFindings { path: Path::new("conf/db.yml"), text: YAML, diagnostics: &first },
+            FileFindings {
+                path: Path::new("conf/db.yml"),
+                text: YAML,
+                diagnostics: &first,
+                masks: &[],
+            },
             FileFindings {
                 path: Path::new("conf/app.properties"),
                 text: PROPS,
                 diagnostics: &second,
+                masks: &[],
             },
         ],
         files_checked: 3,

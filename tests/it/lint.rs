@@ -42,6 +42,30 @@ fn no_format_shows_the_credential() {
     }
 }
 
+/// Literal text beside a malformed placeholder or a near miss in a credential's value
+/// gets no KV101 (the item gets its own finding), but is masked wherever the line is
+/// shown; positions stay the finding's own (a fresh user's report).
+#[test]
+fn text_beside_a_malformed_placeholder_is_masked() {
+    let s = Scratch::new();
+    s.write(
+        "conf/mixed.yml",
+        format!(
+            "password: \"{CANARY}$<kv:kv-app/db-pass\"\ntoken: \"{CANARY} ${{kv:kv-app/x}}\"\n"
+        ),
+    );
+    s.write("conf/mixed.properties", format!("password={CANARY}$<kv:kv-app/\n"));
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_exit(&output, 1);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+    let output = run(s.path(), &["lint", "conf/mixed.yml", "--output-format", "full"]);
+    let shown = stdout(&output);
+    assert!(shown.contains("--> conf/mixed.yml:1:30\n"), "{shown}");
+    assert!(shown.contains("password: \"****$<kv:kv-app/db-pass\""), "{shown}");
+}
+
 #[test]
 fn json_and_github_formats() {
     let s = tree();

@@ -11,7 +11,7 @@ const HOCON: FileType = FileType::Hocon;
 fn lint(file_type: FileType, text: &str) -> Vec<String> {
     let options =
         LintOptions { extra_credential_names: vec!["pin".into()], ..LintOptions::default() };
-    run_rule(check, text, file_type, &options, &[], &[])
+    run_rule(|context| check(context).findings, text, file_type, &options, &[], &[])
 }
 
 macro_rules! kv101 {
@@ -47,6 +47,15 @@ kv101! {
         password_file: /etc/pw\naccess_key_id: AKIA\nusername: u\n" => [];
     yaml_guzzle_keyvault_block: YAML, "api:\n  kv_passphrase:\n    keyvault_name: \"kv-guzzle-prod\"\n    \
         secret: \"guzzle-api-passphrase\"\n" => [];
+    // Only the fields that name the secret are exempt, not their siblings (a fresh
+    // user's report: one `secret_name` silenced a whole mapping, or a whole `.env`).
+    yaml_sibling_of_a_secret_name_is_checked: YAML,
+        "connection:\n  host: db\n  password: hunter2\n  secret_name: x\n" =>
+        ["3:13 KV101 plaintext credential in `password`"];
+    env_sibling_of_a_keyvault_name_is_checked: ENV, "DB_PASSWORD=hunter2\nKEYVAULT_NAME=kv-x\nSECRET=name\n" =>
+        ["1:13 KV101 plaintext credential in `DB_PASSWORD`"];
+    json_sibling_of_a_secret_name_is_checked: JSON, "{\"password\": \"hunter2\", \"secretName\": \"x\"}" =>
+        ["1:15 KV101 plaintext credential in `password`"];
     yaml_databricks_block: YAML, "databricks_secret:\n  scope: \"kv\"\n  key: \"k\"\n  secret: s\n" => [];
     yaml_name_value_pairs: YAML, "headers:\n- name: X-Api-Key\n  value: abc123\n- name: Accept\n  value: json\n" =>
         ["3:10 KV101 plaintext credential in `X-Api-Key`"];
@@ -128,6 +137,28 @@ fn span_covers_exactly_the_value() {
         pairs: &super::super::pairs::extract(YAML, text),
         options: &LintOptions::default(),
     };
-    let found = check(&context);
+    let found = check(&context).findings;
     assert_eq!(&text[found[0].span.range()], "p w");
+}
+
+#[test]
+fn literal_text_beside_a_malformed_placeholder_is_masked() {
+    let text = "password: \"CANARY-9f8e$<kv:kv-app/db-pass\"\nuser: \"u$<kv:a\"\n";
+    let items = crate::scan::scan(text);
+    let sites = vec![crate::filetype::Site { in_comment: false, whole_value: true }; items.len()];
+    let pairs = super::super::pairs::extract(YAML, text);
+    let options = LintOptions::default();
+    let context = Context {
+        path: "f.yml".as_ref(),
+        text,
+        file_type: YAML,
+        items: &items,
+        sites: &sites,
+        pairs: &pairs,
+        options: &options,
+    };
+    let checked = check(&context);
+    assert!(checked.findings.is_empty());
+    let masked: Vec<&str> = checked.masks.iter().map(|r| &text[r.clone()]).collect();
+    assert_eq!(masked, ["CANARY-9f8e"]);
 }
