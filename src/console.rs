@@ -1,10 +1,9 @@
 //! Messages for people on stderr: errors, warnings and notes, in one format, with colour
 //! when asked for. Command results go to stdout through the commands themselves.
 
-use std::cell::RefCell;
 use std::fmt::Display;
 use std::io::Write;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anstyle::{AnsiColor, Style};
 
@@ -67,21 +66,27 @@ impl Exit {
 
 /// Writes messages to stderr (or any stream, in tests).
 pub struct Console {
-    out: Box<dyn Write>,
+    out: Box<dyn Write + Send>,
     color: bool,
     quiet: bool,
     /// The worst outcome reported so far.
     pub exit: Exit,
     /// The messages of a console made by [`Console::hold`].
-    held: Option<Rc<RefCell<Vec<u8>>>>,
+    held: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 /// The stream of a held console: messages wait in memory.
-struct Held(Rc<RefCell<Vec<u8>>>);
+struct Held(Arc<Mutex<Vec<u8>>>);
+
+/// The messages held so far. A panic while one was written leaves whole lines behind,
+/// so a poisoned lock is still read.
+fn lock(messages: &Mutex<Vec<u8>>) -> MutexGuard<'_, Vec<u8>> {
+    messages.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl Write for Held {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
+        lock(&self.0).extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -98,7 +103,7 @@ impl std::fmt::Debug for Console {
 
 impl Console {
     /// A console on `out`.
-    pub fn new(out: Box<dyn Write>, color: bool, quiet: bool) -> Self {
+    pub fn new(out: Box<dyn Write + Send>, color: bool, quiet: bool) -> Self {
         Self { out, color, quiet, exit: Exit::Success, held: None }
     }
 
@@ -106,7 +111,7 @@ impl Console {
     /// [`Console::release`] passes them on, or are dropped with it.
     #[must_use]
     pub fn hold(&self) -> Console {
-        let held = Rc::new(RefCell::new(Vec::new()));
+        let held = Arc::new(Mutex::new(Vec::new()));
         let out = Box::new(Held(held.clone()));
         Self { out, color: self.color, quiet: self.quiet, exit: Exit::Success, held: Some(held) }
     }
@@ -115,7 +120,7 @@ impl Console {
     pub fn release(&mut self, held: Console) {
         let Console { held, exit, .. } = held;
         if let Some(messages) = held {
-            let _ = self.out.write_all(&messages.borrow());
+            let _ = self.out.write_all(&lock(&messages));
         }
         self.exit = self.exit.max(exit);
     }
@@ -206,19 +211,19 @@ mod tests {
 
     #[test]
     fn held_messages_wait_for_release() {
-        let shared = Rc::new(RefCell::new(Vec::new()));
+        let shared = Arc::new(Mutex::new(Vec::new()));
         let mut console = Console::new(Box::new(Held(shared.clone())), false, false);
         let mut held = console.hold();
         held.error(Exit::Input, "later");
         console.warning("first");
         assert_eq!(console.exit, Exit::Success);
         console.release(held);
-        assert_eq!(String::from_utf8_lossy(&shared.borrow()), "warning: first\nerror: later\n");
+        assert_eq!(String::from_utf8_lossy(&lock(&shared)), "warning: first\nerror: later\n");
         assert_eq!(console.exit, Exit::Input);
         let mut dropped = console.hold();
         dropped.error(Exit::Unresolved, "never shown");
         drop(dropped);
         assert_eq!(console.exit, Exit::Input);
-        assert!(!String::from_utf8_lossy(&shared.borrow()).contains("never"));
+        assert!(!String::from_utf8_lossy(&lock(&shared)).contains("never"));
     }
 }

@@ -111,6 +111,52 @@ pub struct Stage {
     created_dirs: Vec<PathBuf>,
 }
 
+/// One temporary file beside its destination, written but not yet taken into a
+/// [`Stage`]; dropping it removes the file.
+#[derive(Debug)]
+pub struct Staged {
+    temp: TempPath,
+    destination: PathBuf,
+}
+
+impl Staged {
+    /// Writes a temporary file beside `destination`, whose folder must exist: `write`
+    /// writes it piece by piece (buffered). The file keeps the mode of an existing
+    /// destination, or gets `new_mode` (0600 when it holds a secret). Files can be
+    /// written so on several threads at once.
+    pub fn write(
+        destination: &Path,
+        new_mode: u32,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<Staged, OutputError> {
+        let existing = check_destination(destination)?;
+        let dir = folder_of(destination);
+        // The process id in the name tells a later run whether the writer is still alive.
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+        let mut file = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(TEMP_SUFFIX)
+            .permissions(fs::Permissions::from_mode(0o600))
+            .tempfile_in(&dir)
+            .map_err(io(&dir))?;
+        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
+        write(&mut buffered).and_then(|()| buffered.flush()).map_err(io(destination))?;
+        drop(buffered);
+        let mode = existing.unwrap_or(new_mode);
+        file.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(io(destination))?;
+        Ok(Staged { temp: file.into_temp_path(), destination: destination.to_owned() })
+    }
+}
+
+fn folder_of(destination: &Path) -> PathBuf {
+    match destination.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
 impl Stage {
     /// An empty stage.
     pub fn new() -> Self {
@@ -136,29 +182,21 @@ impl Stage {
         new_mode: u32,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), OutputError> {
-        let existing = check_destination(destination)?;
-        let dir = match destination.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        self.create_dir(&dir)?;
-
-        // The process id in the name tells a later run whether the writer is still alive.
-        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-        let mut file = tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(TEMP_SUFFIX)
-            .permissions(fs::Permissions::from_mode(0o600))
-            .tempfile_in(&dir)
-            .map_err(io(&dir))?;
-        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
-        write(&mut buffered).and_then(|()| buffered.flush()).map_err(io(destination))?;
-        drop(buffered);
-        let mode = existing.unwrap_or(new_mode);
-        fs::set_permissions(file.path(), fs::Permissions::from_mode(mode))
-            .map_err(io(destination))?;
-        self.staged.push((file.into_temp_path(), destination.to_owned()));
+        self.make_folder_for(destination)?;
+        let staged = Staged::write(destination, new_mode, write)?;
+        self.push(staged);
         Ok(())
+    }
+
+    /// Creates the missing folders above `destination`, which [`Stage::commit`] keeps
+    /// and dropping the stage removes. Files are staged there by [`Staged::write`].
+    pub fn make_folder_for(&mut self, destination: &Path) -> Result<(), OutputError> {
+        self.create_dir(&folder_of(destination))
+    }
+
+    /// Takes a file written by [`Staged::write`] into the stage.
+    pub fn push(&mut self, staged: Staged) {
+        self.staged.push((staged.temp, staged.destination));
     }
 
     fn create_dir(&mut self, dir: &Path) -> Result<(), OutputError> {

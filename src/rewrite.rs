@@ -7,11 +7,13 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::console::{Console, Exit};
 use crate::diagnostic::{Code, Severity};
 use crate::document::{Document, Prepared};
 use crate::filetype::{Edit, FileTypes, Site, write_applied};
-use crate::output::{Stage, check_destination, check_folders_below};
+use crate::output::{Stage, Staged, check_destination, check_folders_below};
 use crate::scan::{ESCAPED, ItemKind, Placeholder};
 use crate::secret::UseSite;
 use crate::walk::Input;
@@ -49,7 +51,7 @@ pub struct Job {
 }
 
 /// What a command puts in place of each placeholder.
-pub trait Substitution {
+pub trait Substitution: Sync {
     /// Sees each placeholder outside comments during the first pass.
     fn visit(
         &mut self,
@@ -84,10 +86,10 @@ pub fn run(
         return;
     }
     let mut stdin = None;
-    for input in &job.inputs {
-        if let Some(document) = read(job, input, &mut stdin, console) {
-            first_pass(job, &document, substitution, console);
-        }
+    for batch in job.inputs.chunks(BATCH) {
+        let mut consoles = holds(console, batch.len());
+        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
+        first_pass_batch(job, &documents, consoles, substitution, console, |_, _| {});
     }
     if console.exit != Exit::Success {
         return;
@@ -103,10 +105,16 @@ pub fn run(
 
     remove_stale(job);
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
-    for input in &job.inputs {
-        if let Some(document) = read(job, input, &mut stdin, console) {
-            second_pass(&document, None, substitution, &mut writer, console, stdout);
+    for batch in job.inputs.chunks(BATCH) {
+        let mut consoles = holds(console, batch.len());
+        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
+        for held in consoles {
+            console.release(held);
         }
+        let prepared: Vec<Option<Prepared<'_>>> = documents.iter().map(|_| None).collect();
+        let ready: Vec<bool> = documents.iter().map(Option::is_some).collect();
+        let batch = Batch { documents: &documents, prepared: &prepared, ready: &ready };
+        second_pass_batch(&batch, &*substitution, &mut writer, console, stdout);
     }
     if console.exit != Exit::Success {
         return;
@@ -131,18 +139,20 @@ fn run_in_one_pass(
     let mut encoding = console.hold();
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
     let mut stdin = None;
-    for (index, input) in job.inputs.iter().enumerate() {
-        let document = read(job, input, &mut stdin, console);
-        let prepared = document.as_ref().and_then(|d| first_pass(job, d, substitution, console));
-        // Every file is still read, to report every problem of the first pass.
-        if console.exit != Exit::Success {
-            continue;
-        }
-        check_destination_of(job, index, input, &mut destinations);
-        if let (Some(document), Exit::Success) = (&document, destinations.exit) {
-            let prepared = prepared.as_ref();
-            second_pass(document, prepared, &*substitution, &mut writer, &mut encoding, stdout);
-        }
+    for (number, batch) in job.inputs.chunks(BATCH).enumerate() {
+        let mut consoles = holds(console, batch.len());
+        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
+        let mut ready = vec![false; batch.len()];
+        let prepared =
+            first_pass_batch(job, &documents, consoles, substitution, console, |i, console| {
+                // Every file is still read, to report every problem of the first pass.
+                if console.exit == Exit::Success {
+                    check_destination_of(job, number * BATCH + i, &batch[i], &mut destinations);
+                    ready[i] = documents[i].is_some() && destinations.exit == Exit::Success;
+                }
+            });
+        let batch = Batch { documents: &documents, prepared: &prepared, ready: &ready };
+        second_pass_batch(&batch, &*substitution, &mut writer, &mut encoding, stdout);
     }
     // The order of the two-pass run: first pass, destinations, secrets a local source
     // lacks, then encoding; the first that fails ends the run.
@@ -202,14 +212,80 @@ fn read(
     }
 }
 
-/// Checks one file and shows its placeholders to the substitution; returns the file
-/// scanned and placed, for a one-pass run to encode.
-fn first_pass<'d>(
+/// Files read, placed and written together. Each batch is read, placed and encoded on
+/// every core, then reported, shown to the substitution and staged in input order, so
+/// messages, the exit code and the files written are those of one file after another.
+const BATCH: usize = 32;
+
+/// Whether the files of a batch are handled on several threads: not for stdin, which
+/// is read once and kept, nor for a single file.
+fn is_parallel(job: &Job) -> bool {
+    job.inputs.len() > 1 && !job.inputs.iter().any(|input| input.is_stdin)
+}
+
+/// `count` held consoles of `console`, one for each file of a batch.
+fn holds(console: &Console, count: usize) -> Vec<Console> {
+    (0..count).map(|_| console.hold()).collect()
+}
+
+/// `work` for each file of a batch, with the file's own console, on every core when the
+/// job is parallel.
+fn each<R: Send>(
     job: &Job,
-    document: &'d Document,
+    consoles: &mut [Console],
+    work: impl Fn(usize, &mut Console) -> R + Sync,
+) -> Vec<R> {
+    if is_parallel(job) {
+        consoles.par_iter_mut().enumerate().map(|(i, console)| work(i, console)).collect()
+    } else {
+        consoles.iter_mut().enumerate().map(|(i, console)| work(i, console)).collect()
+    }
+}
+
+/// Reads the files of a batch; problems go to each file's console.
+fn read_batch(
+    job: &Job,
+    batch: &[Input],
+    stdin: &mut Option<Document>,
+    consoles: &mut [Console],
+) -> Vec<Option<Document>> {
+    if is_parallel(job) {
+        each(job, consoles, |i, console| read(job, &batch[i], &mut None, console))
+    } else {
+        consoles
+            .iter_mut()
+            .zip(batch)
+            .map(|(console, input)| read(job, input, stdin, console))
+            .collect()
+    }
+}
+
+/// The first pass over a batch read with `consoles`: each file is scanned and placed
+/// (in parallel), then in input order its messages are passed on, its placeholders shown
+/// to the substitution, and `then` called with its index. Returns what was placed.
+fn first_pass_batch<'d>(
+    job: &Job,
+    documents: &'d [Option<Document>],
+    mut consoles: Vec<Console>,
     substitution: &mut dyn Substitution,
     console: &mut Console,
-) -> Option<Prepared<'d>> {
+    mut then: impl FnMut(usize, &mut Console),
+) -> Vec<Option<Prepared<'d>>> {
+    let prepared = each(job, &mut consoles, |i, console| {
+        documents[i].as_ref().and_then(|document| place(job, document, console))
+    });
+    for (i, held) in consoles.into_iter().enumerate() {
+        console.release(held);
+        if let (Some(document), Some(prepared)) = (&documents[i], &prepared[i]) {
+            visit(document, prepared, substitution, console);
+        }
+        then(i, console);
+    }
+    prepared
+}
+
+/// Scans and places one file, reporting its own findings.
+fn place<'d>(job: &Job, document: &'d Document, console: &mut Console) -> Option<Prepared<'d>> {
     let text = document.scannable_or_report(console)?;
     let prepared = match Prepared::new(document, text) {
         Ok(prepared) => prepared,
@@ -225,6 +301,16 @@ fn first_pass<'d>(
         }
         console.diagnostic(&finding, Exit::Input);
     }
+    Some(prepared)
+}
+
+/// Shows each placeholder of a placed file, outside comments, to the substitution.
+fn visit(
+    document: &Document,
+    prepared: &Prepared<'_>,
+    substitution: &mut dyn Substitution,
+    console: &mut Console,
+) {
     for i in prepared.data() {
         if let ItemKind::Placeholder(placeholder) = &prepared.items[i].kind {
             let span = prepared.span(i);
@@ -233,7 +319,6 @@ fn first_pass<'d>(
             substitution.visit(placeholder, &prepared.sites[i], &at, console);
         }
     }
-    Some(prepared)
 }
 
 /// Refuses, before anything is written, a destination of input `index` that must not be
@@ -294,48 +379,120 @@ struct Writer<'a> {
     stdout: Vec<u8>,
 }
 
-/// Encodes one file and stages (or buffers, or shows) the result; `prepared` is the
-/// first pass's reading of it, if kept.
-fn second_pass(
-    document: &Document,
-    prepared: Option<&Prepared<'_>>,
+/// What the second pass made of one file, to be passed on in input order.
+enum Written {
+    /// Nothing to write: an unchanged file in place, or a problem.
+    Nothing,
+    /// A dry run's view of the change.
+    Diff(String),
+    /// The result, for stdout.
+    Stdout(Vec<u8>),
+    /// The result, in a temporary file beside its destination.
+    Staged(Staged),
+}
+
+/// The files of a batch after the first pass: what was read, what was placed (where
+/// it was kept), and which files the second pass writes.
+struct Batch<'b, 'd> {
+    documents: &'b [Option<Document>],
+    prepared: &'b [Option<Prepared<'d>>],
+    ready: &'b [bool],
+}
+
+/// The second pass over a batch: the files marked ready are encoded and written (in
+/// parallel), then in input order their messages go to `console` and their results to
+/// the writer.
+fn second_pass_batch(
+    batch: &Batch<'_, '_>,
     substitution: &dyn Substitution,
     writer: &mut Writer<'_>,
     console: &mut Console,
     stdout: &mut dyn Write,
 ) {
-    let with_diff = writer.job.dry_run;
+    let (job, Batch { documents, prepared, ready }) = (writer.job, batch);
+    for (document, _) in documents.iter().zip(*ready).filter(|(_, ready)| **ready) {
+        let Some(document) = document else { continue };
+        if let Some(destination) = destination(job, document, true) {
+            if let Err(error) = writer.stage.make_folder_for(&destination) {
+                console.error(Exit::Input, error_chain(&error));
+                return;
+            }
+        }
+    }
+    let mut consoles = holds(console, documents.len());
+    let written = each(job, &mut consoles, |i, console| match &documents[i] {
+        Some(document) if ready[i] => {
+            second_pass(job, document, prepared[i].as_ref(), substitution, console)
+        }
+        _ => Written::Nothing,
+    });
+    for (held, written) in consoles.into_iter().zip(written) {
+        console.release(held);
+        match written {
+            Written::Nothing => {}
+            Written::Diff(diff) => {
+                let _ = stdout.write_all(diff.as_bytes());
+            }
+            Written::Stdout(bytes) => writer.stdout.extend_from_slice(&bytes),
+            Written::Staged(staged) => writer.stage.push(staged),
+        }
+    }
+}
+
+/// Where the result of `document` goes, if to a file: every file of a mirror or `-o
+/// FILE`, and in place only the files that `changed`.
+fn destination(job: &Job, document: &Document, changed: bool) -> Option<PathBuf> {
+    match &job.target {
+        _ if job.dry_run => None,
+        Target::File(path) => Some(path.clone()),
+        Target::Mirror(dir) => Some(dir.join(&document.input.relative)),
+        Target::InPlace if changed => Some(document.input.path.clone()),
+        Target::Stdout | Target::InPlace => None,
+    }
+}
+
+/// Encodes one file and writes the result (to a temporary file, or to memory for stdout
+/// or a dry run); `prepared` is the first pass's reading of it, if kept.
+fn second_pass(
+    job: &Job,
+    document: &Document,
+    prepared: Option<&Prepared<'_>>,
+    substitution: &dyn Substitution,
+    console: &mut Console,
+) -> Written {
     let rendered = document
         .text()
-        .map(|text| encode(document, text, prepared, substitution, with_diff, console));
+        .map(|text| encode(document, text, prepared, substitution, job.dry_run, console));
     let (edits, changed): (&[Edit], bool) = match &rendered {
         Some(Some(Rendered { edits, .. })) => (edits, true),
-        Some(None) if console.exit != Exit::Success => return,
+        Some(None) if console.exit != Exit::Success => return Written::Nothing,
         _ => (&[], false),
     };
     // The result is written piece by piece from the original bytes and the edits, never
     // held whole (a large file would cost its size again).
     let write = |out: &mut dyn Write| write_applied(&document.bytes, edits, out);
-    if writer.job.dry_run {
-        if let Some(Some(rendered)) = &rendered {
-            let _ = stdout.write_all(rendered.diff.as_bytes());
-        }
-        return;
+    if job.dry_run {
+        return match rendered {
+            Some(Some(rendered)) => Written::Diff(rendered.diff),
+            _ => Written::Nothing,
+        };
     }
+    if job.target == Target::Stdout {
+        let mut bytes = Vec::new();
+        let _ = write(&mut bytes);
+        return Written::Stdout(bytes);
+    }
+    let Some(destination) = destination(job, document, changed) else {
+        return Written::Nothing;
+    };
     let holds_secret = changed && substitution.holds_secrets();
     let new_mode = if holds_secret { 0o600 } else { document.mode };
-    let destination = match &writer.job.target {
-        Target::Stdout => {
-            let _ = write(&mut writer.stdout);
-            return;
+    match Staged::write(&destination, new_mode, write) {
+        Ok(staged) => Written::Staged(staged),
+        Err(error) => {
+            console.error(Exit::Input, error_chain(&error));
+            Written::Nothing
         }
-        Target::File(path) => path.clone(),
-        Target::Mirror(dir) => dir.join(&document.input.relative),
-        Target::InPlace if changed => document.input.path.clone(),
-        Target::InPlace => return,
-    };
-    if let Err(error) = writer.stage.add_with(&destination, new_mode, write) {
-        console.error(Exit::Input, error_chain(&error));
     }
 }
 

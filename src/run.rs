@@ -34,7 +34,7 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 
 /// [`run`] with the panic hook installed: a panic anywhere, on any thread, prints one
 /// line naming its location and exits 2. Temporary files are removed as the stack unwinds.
-pub fn run_guarded(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
+pub fn run_guarded(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write + Send>) -> u8 {
     install_panic_hook();
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, stdout, stderr)));
@@ -73,7 +73,7 @@ pub(crate) fn injected_panic(point: &str, value: &str) {
 }
 
 /// Runs one command; results go to `stdout`, messages to `stderr`. Returns the exit code.
-pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write>) -> u8 {
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: Box<dyn Write + Send>) -> u8 {
     init_logging(
         cli.global.verbose,
         cli.global.quiet,

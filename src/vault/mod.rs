@@ -18,7 +18,7 @@ pub struct Lookup {
 }
 
 /// A source of secret values.
-pub trait SecretSource {
+pub trait SecretSource: Sync {
     /// Resolves every lookup; the answer at index `i` belongs to `lookups[i]`.
     fn resolve(&self, lookups: &[Lookup]) -> Vec<Result<SecretValue, ResolveError>>;
 
