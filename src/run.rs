@@ -24,7 +24,7 @@ use crate::rewrite::{self, Job, Target, error_chain};
 use crate::vault::file::FileSource;
 use crate::vault::keyvault::{CheckOutcome, KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
 use crate::vault::{Lookup, SecretSource};
-use crate::walk::{self, Filter, Input, Skipped};
+use crate::walk::{self, Filter, Input, Skipped, file_id};
 
 /// Where to report a bug.
 pub const ISSUES: &str = "https://github.com/guzzle-kv/guzzle-kv/issues";
@@ -259,7 +259,7 @@ fn target(args: &InputArgs, output: &OutputArgs, inputs: &[Input]) -> Result<Tar
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
-    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+    matches!((file_id(a), file_id(b)), (Some(a), Some(b)) if a == b)
 }
 
 /// How file types are chosen, from `--file-type` and `[files.types]`.

@@ -144,7 +144,7 @@ fn walk_dir(
     inputs: &mut Vec<Input>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<(), WalkError> {
-    let skip_dir = filter.skip_dir.as_ref().and_then(|d| d.canonicalize().ok());
+    let skip_dir = filter.skip_dir.as_deref().and_then(file_id);
     let entries = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name();
     let mut iter = entries.into_iter();
     while let Some(entry) = iter.next() {
@@ -156,9 +156,7 @@ fn walk_dir(
             continue;
         }
         if kind.is_dir() {
-            let is_output = skip_dir
-                .as_ref()
-                .is_some_and(|d| entry.path().canonicalize().ok().as_ref() == Some(d));
+            let is_output = skip_dir.is_some_and(|d| file_id(entry.path()) == Some(d));
             if name.starts_with('.') || is_output || filter.is_excluded(&relative) {
                 iter.skip_current_dir();
             }
@@ -186,13 +184,21 @@ fn walk_dir(
     Ok(())
 }
 
+/// The device and inode of the file at `path`, after links: two paths name the same file
+/// when these agree. One `stat`, where resolving both paths would read every link on
+/// the way.
+pub(crate) fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
+}
+
 fn check_unique(inputs: &[Input]) -> Result<(), WalkError> {
     let mut seen = std::collections::HashSet::new();
     for input in inputs {
-        let key = if input.is_stdin {
-            PathBuf::from("-")
-        } else {
-            input.path.canonicalize().unwrap_or_else(|_| input.path.clone())
+        let key = match file_id(&input.path) {
+            Some(id) if !input.is_stdin => Ok(id),
+            _ if input.is_stdin => Err(Path::new("-")),
+            _ => Err(input.path.as_path()),
         };
         if !seen.insert(key) {
             return Err(WalkError::Twice { path: input.path.clone() });
