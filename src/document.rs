@@ -57,6 +57,12 @@ pub enum Unscannable {
         /// The file.
         path: PathBuf,
     },
+    /// The file is UTF-16 and holds placeholders (walked or named).
+    #[error("`{}` is UTF-16 and holds `$<kv:`; save it as UTF-8", path.display())]
+    Utf16 {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is binary and was named on the command line (a walked one is copied).
     #[error("`{}` is a binary file (a NUL byte in its first 8 KiB) and holds `$<kv:`", path.display())]
     Binary {
@@ -133,6 +139,7 @@ impl Document {
         let path = || self.input.path.clone();
         match self.text() {
             Some(text) => Ok(Some(text)),
+            None if self.has_utf16_opening() => Err(Unscannable::Utf16 { path: path() }),
             None if !self.has_opening() => Ok(None),
             None if !self.is_binary() => Err(Unscannable::NotUtf8 { path: path() }),
             None if self.input.is_named => Err(Unscannable::Binary { path: path() }),
@@ -142,6 +149,14 @@ impl Document {
 
     fn has_opening(&self) -> bool {
         memchr::memmem::find(&self.bytes, ESCAPED.as_bytes()).is_some()
+    }
+
+    /// Whether `$<kv:` is written in UTF-16 (PowerShell's `>` writes files so): such a
+    /// file looks binary, and copying it unchanged would pass the placeholder through.
+    fn has_utf16_opening(&self) -> bool {
+        let little: Vec<u8> = ESCAPED.bytes().flat_map(|b| [b, 0]).collect();
+        let big: Vec<u8> = ESCAPED.bytes().flat_map(|b| [0, b]).collect();
+        [little, big].iter().any(|opening| memchr::memmem::find(&self.bytes, opening).is_some())
     }
 }
 

@@ -282,6 +282,7 @@ fn encode_one(
         Context::Elsewhere(why) => Err(EncodeProblem::new(index, why)),
         Context::Double { .. } => Ok(Some(Edit::new(range, double_quoted(index, value)?))),
         Context::Single { .. } => {
+            without_nul(index, value)?;
             if value.contains(['\'', '\n', '\r']) || value.ends_with('\\') {
                 return Err(EncodeProblem::new(
                     index,
@@ -339,7 +340,20 @@ fn encode_run(
     vec![Ok(Some(Edit::quoted(run, quoted)))]
 }
 
+/// dotenvy reads a NUL, but no environment variable can hold one: the job would fail to
+/// start, or see the value cut short.
+fn without_nul(index: usize, value: &str) -> Result<(), EncodeProblem> {
+    if value.contains('\0') {
+        return Err(EncodeProblem::new(
+            index,
+            "a .env value cannot hold a NUL character (no environment variable can)",
+        ));
+    }
+    Ok(())
+}
+
 fn double_quoted(index: usize, value: &str) -> Result<String, EncodeProblem> {
+    without_nul(index, value)?;
     if value.contains('\r') {
         return Err(EncodeProblem::new(
             index,
@@ -442,5 +456,8 @@ mod tests {
     fn unrepresentable_values_fail() {
         assert!(render("A='$<kv:a/b>'\n", "it's").is_err());
         assert!(render("A=\"$<kv:a/b>\"\n", "a\rb").is_err());
+        for text in ["A=\"$<kv:a/b>\"\n", "A='$<kv:a/b>'\n", "A=$<kv:a/b>\n"] {
+            assert!(render(text, "v\0x").is_err(), "{text}");
+        }
     }
 }

@@ -225,6 +225,27 @@ fn non_utf8_files_with_placeholders_are_refused() {
     assert!(stderr(&output).contains("not valid UTF-8"), "{}", stderr(&output));
 }
 
+/// A UTF-16 file (PowerShell's `>` writes them) looks binary; one holding a placeholder
+/// is refused even inside a walked folder, where binary files are copied, since copying
+/// it would pass the placeholder through (a fresh user's report).
+#[test]
+fn utf16_files_with_placeholders_are_refused() {
+    let s = Scratch::new();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("password: $<kv:kv-app/a>\r\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    s.write("tree/job.yml", &utf16);
+    let secrets = s.secrets(&[("kv-app/a", "v")]);
+    let render = ["render", "tree", "--secrets-file", secrets.to_str().unwrap(), "-o", "out"];
+    for command in [&render[..], &["lint", "tree"]] {
+        let output = run(s.path(), command);
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains("is UTF-16 and holds `$<kv:`"), "{}", stderr(&output));
+    }
+    assert!(!s.path().join("out").exists());
+}
+
 #[test]
 fn spark_syntax_quotes_yaml_plain_scalars_and_warns_on_embedding() {
     let s = Scratch::new();
@@ -353,17 +374,20 @@ fn a_closed_stdout_exits_zero() {
     let s = Scratch::new();
     let big = "a: $<kv:kv-app/a>\n".repeat(20_000);
     s.write("a.yml", &big);
-    let bin = assert_cmd::cargo::cargo_bin("guzzle-kv");
-    let status = std::process::Command::new("bash")
-        .current_dir(s.path())
-        .arg("-c")
-        .arg(format!(
-            "'{}' databricks a.yml | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}",
-            bin.display()
-        ))
-        .status()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    // `lint` too, though it has findings the reader never saw (20,000 KV002).
+    for command in ["databricks a.yml", "lint a.yml", "lint a.yml --output-format json"] {
+        let bin = assert_cmd::cargo::cargo_bin("guzzle-kv");
+        let status = std::process::Command::new("bash")
+            .current_dir(s.path())
+            .arg("-c")
+            .arg(format!(
+                "'{}' {command} | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}",
+                bin.display()
+            ))
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{command}");
+    }
 }
 
 #[test]
