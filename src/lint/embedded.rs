@@ -33,7 +33,15 @@ static ORACLE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn find(text: &str, range: Range<usize>, names: &CredentialNames) -> Vec<Embedded> {
     let value = &text[range.clone()];
     let mut found = parameters(value, names);
-    for (regex, what) in [(&*USERINFO, "user:password@"), (&*ORACLE, "user/password@")] {
+    // Each pattern needs its literals; checking for them first leaves the regexes
+    // uncompiled for most files (compiling them was half of a small file's lint).
+    let has = |needle: &str| value.to_ascii_lowercase().contains(needle);
+    let patterns =
+        [(&USERINFO, "user:password@", "://"), (&ORACLE, "user/password@", "jdbc:oracle:")];
+    for (regex, what, needle) in patterns {
+        if !value.contains('@') || !has(needle) {
+            continue;
+        }
         found.extend(
             regex
                 .captures_iter(value)
