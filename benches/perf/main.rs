@@ -157,6 +157,9 @@ fn main() {
     if wanted("startup") {
         bench.startup_cases(&secrets, &mut report);
     }
+    if wanted("corpus") {
+        bench.corpus_case(&mut report);
+    }
     if wanted("line") {
         bench.long_line_cases(&secrets, &mut report);
     }
@@ -343,6 +346,27 @@ impl Bench {
             report.pair(&Row::new(name, &figures[i], &figures[2], Goal::AtMost(3.0)));
             report.absolute(name, &figures[i], Duration::from_millis(5));
         }
+    }
+
+    /// Issue 5's measure: `lint` of the whole Guzzle-like corpus (the copy of
+    /// `shared/corpus` in `fixtures/`) against reading it, at most twice as long.
+    fn corpus_case(&self, report: &mut Report) {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guzzle-like");
+        let cat_script =
+            format!("find '{}' -type f -exec cat {{}} + > /dev/null", corpus.display());
+        let mut sides = [
+            // Its mistakes folder and one plaintext password are findings: exit 1.
+            Side::new("lint", guzzle_kv(&[&"lint", &corpus, &"--output-format", &"concise"]))
+                .exits_with(1),
+            Side::new("find | cat", shell(&cat_script)),
+        ];
+        let figures = alternate(&mut sides, self.scale.startup_runs);
+        report.pair(&Row::new(
+            "issue 5: lint Guzzle-like corpus",
+            &figures[0],
+            &figures[1],
+            Goal::AtMost(2.0),
+        ));
     }
 
     /// Goal 7: one multi-megabyte line, and half of it to show the cost is linear.

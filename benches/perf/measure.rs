@@ -11,11 +11,19 @@ pub struct Side {
     pub label: String,
     pub command: Command,
     pub before: Option<Box<dyn Fn()>>,
+    /// The exit code a good run ends with (`lint` with findings ends with 1).
+    pub exit_code: i32,
 }
 
 impl Side {
     pub fn new(label: impl Into<String>, command: Command) -> Self {
-        Self { label: label.into(), command, before: None }
+        Self { label: label.into(), command, before: None, exit_code: 0 }
+    }
+
+    #[must_use]
+    pub fn exits_with(mut self, code: i32) -> Self {
+        self.exit_code = code;
+        self
     }
 
     #[must_use]
@@ -62,7 +70,12 @@ pub fn run_once(side: &mut Side) -> Sample {
     let wall = started.elapsed();
     assert_eq!(waited, pid, "wait4 failed for {}", side.label);
     let exit = std::process::ExitStatus::from_raw(status);
-    assert!(exit.success(), "{} failed ({exit}): {}", side.label, stderr.trim());
+    assert!(
+        exit.code() == Some(side.exit_code),
+        "{} failed ({exit}): {}",
+        side.label,
+        stderr.trim()
+    );
     Sample { wall, max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0) }
 }
 
