@@ -195,10 +195,10 @@ pub(crate) fn file_id(path: &Path) -> Option<(u64, u64)> {
 fn check_unique(inputs: &[Input]) -> Result<(), WalkError> {
     let mut seen = std::collections::HashSet::new();
     for input in inputs {
-        let key = match file_id(&input.path) {
-            Some(id) if !input.is_stdin => Ok(id),
-            _ if input.is_stdin => Err(Path::new("-")),
-            _ => Err(input.path.as_path()),
+        let key = if input.is_stdin {
+            Err(Path::new("-"))
+        } else {
+            file_id(&input.path).ok_or(input.path.as_path())
         };
         if !seen.insert(key) {
             return Err(WalkError::Twice { path: input.path.clone() });
