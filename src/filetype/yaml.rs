@@ -158,9 +158,11 @@ fn skip_properties(text: &str, mut start: usize, end: usize) -> usize {
 }
 
 /// Each item goes to the first scalar, from the one the previous item went to on, that
-/// ends at or after the item's end; it is that scalar's if the scalar also starts at or
-/// before it, else it is in no scalar (a comment). Only scalars that own an item are
-/// kept, with their values.
+/// ends after the item's start; it is that scalar's if the scalar also starts at or
+/// before it, else it is in no scalar (a comment). The start decides, not the end: a
+/// malformed placeholder can run on past its scalar (`{y: "$<kv:oops"}` reads to the
+/// line's end), and is still in that scalar, not a comment. Only scalars that own an
+/// item are kept, with their values.
 ///
 /// Every event of the parse goes to `observe` too, for a caller that reads more of the
 /// document in the same parse.
@@ -174,7 +176,7 @@ pub(super) fn analyze<'t>(
         let mut value = Some(found.value);
         while let Some(item) = items.get(analysis.owners.len()) {
             let item_range = item.span.range();
-            if found.range.end < item_range.end {
+            if found.range.end <= item_range.start {
                 break;
             }
             if found.range.start > item_range.start {
@@ -706,6 +708,26 @@ mod tests {
         let analysis = analyze(text, &items, |_, _| {}).unwrap();
         let sites = sites(text, &items, &analysis);
         assert_eq!(sites.iter().map(|s| s.in_comment).collect::<Vec<_>>(), [true, true, false]);
+    }
+
+    /// A malformed placeholder reads on past its closing quote and the flow indicator
+    /// (a fresh user's report): it still sits in its scalar, so `render` refuses it
+    /// instead of passing it through as a comment.
+    #[test]
+    fn a_malformed_placeholder_running_past_its_scalar_is_in_it() {
+        for text in [
+            "db: {y: \"$<kv:oops\"}\n",
+            "db: [\"$<kv:oops\"]\n",
+            "db: [$<kv:oops, 1]\n",
+            "db: {y: '$<kv:oops'}\n",
+            "{\"y\": \"$<kv:kv-app/db-pass\"}\n",
+        ] {
+            let items = scan(text);
+            let analysis = analyze(text, &items, |_, _| {}).unwrap();
+            let sites = sites(text, &items, &analysis);
+            assert_eq!(sites.len(), 1, "{text}");
+            assert!(!sites[0].in_comment, "{text}");
+        }
     }
 
     /// `name: (template, value) => rendered`, or `=> err` for a refusal.
