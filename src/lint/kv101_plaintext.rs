@@ -2,6 +2,7 @@
 //! a connection string or URL. Findings name the key and span exactly the credential's
 //! bytes, which every report masks; the value itself is never put in a message.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::credential_name::{CredentialNames, KeyClass};
@@ -67,11 +68,11 @@ pub(super) struct Checked {
 pub(super) fn check(context: &Context<'_>) -> Checked {
     let names = CredentialNames::new(&context.options.extra_credential_names);
     let pairs = context.pairs;
-    let naming = mappings_naming_a_secret(pairs, context.text);
+    let naming = naming_fields(pairs, context.text);
     let mut found: Vec<(Range<usize>, String)> = Vec::new();
     let mut masks = Vec::new();
-    for pair in &pairs.pairs {
-        if pair.kind == ScalarKind::Typed || (naming[pair.mapping] && names_the_secret(&pair.key)) {
+    for (pair, names_a_secret) in pairs.pairs.iter().zip(naming) {
+        if pair.kind == ScalarKind::Typed || names_a_secret {
             continue;
         }
         let key = effective_key(pairs, pair, context.text);
@@ -168,33 +169,64 @@ fn is_reference(value: &str) -> bool {
         || (value.starts_with('@') && value.contains("()"))
 }
 
-/// For each mapping, whether it names a secret rather than holds one: a Guzzle Key
-/// Vault block (`keyvault_name` + `secret`), a Databricks block (`scope` + `key`), or an
-/// ADF `AzureKeyVaultSecret` reference (`secretName`). One pass over the pairs: asking
-/// per pair would be quadratic in a flat file of many keys.
-fn mappings_naming_a_secret(pairs: &Pairs, text: &str) -> Vec<bool> {
-    #[derive(Clone, Copy, Default)]
-    struct Seen {
-        names: bool,
-        scope: bool,
-        key: bool,
+/// The kinds of block that name a secret rather than hold one, each with the fields
+/// that hold the name: a Guzzle Key Vault block (`keyvault_name` + `secret`), a
+/// Databricks block (`scope` + `key`), and an ADF `AzureKeyVaultSecret` reference
+/// (`secretName`). Their other fields (a `password` beside them) are checked as usual.
+#[derive(Clone, Copy, Default)]
+struct Naming {
+    key_vault: bool,
+    scope: bool,
+    key: bool,
+    reference: bool,
+}
+
+impl Naming {
+    /// Whether `field` (the last part of a key) holds the name of the secret here.
+    fn exempts(self, field: &str) -> bool {
+        let is = |names: &[&str]| names.iter().any(|name| is_key(field, name));
+        (self.key_vault && is(&["keyvaultname", "secret", "secretname"]))
+            || (self.scope && self.key && is(&["scope", "key"]))
+            || (self.reference && is(&["secretname"]))
     }
-    let mut seen = vec![Seen::default(); pairs.mappings.len()];
+}
+
+/// The block a pair belongs to, and its field: its mapping and, in it, the keys that
+/// share a dotted prefix, since a HOCON path `a.kv.secret` or a `.properties` key is a
+/// block written flat.
+fn block_of(pair: &Pair) -> ((usize, &str), &str) {
+    match pair.key.rsplit_once('.') {
+        Some((prefix, field)) => ((pair.mapping, prefix), field),
+        None => ((pair.mapping, ""), pair.key.as_str()),
+    }
+}
+
+/// For each pair, whether it holds the name of a secret in a block that names one. One
+/// pass over the pairs: asking per pair would be quadratic in a flat file of many keys.
+fn naming_fields(pairs: &Pairs, text: &str) -> Vec<bool> {
+    let mut blocks: HashMap<(usize, &str), Naming> = HashMap::new();
     for pair in &pairs.pairs {
-        let (seen, key) = (&mut seen[pair.mapping], pair.key.as_str());
+        let (block, field) = block_of(pair);
+        let naming = blocks.entry(block).or_default();
         let is_kv_type = || text[pair.value.clone()].eq_ignore_ascii_case("AzureKeyVaultSecret");
-        if is_key(key, "keyvaultname")
-            || is_key(key, "secretname")
-            || (is_key(key, "type") && is_kv_type())
-        {
-            seen.names = true;
-        } else if is_key(key, "scope") {
-            seen.scope = true;
-        } else if is_key(key, "key") {
-            seen.key = true;
+        if is_key(field, "keyvaultname") {
+            naming.key_vault = true;
+        } else if is_key(field, "secretname") || (is_key(field, "type") && is_kv_type()) {
+            naming.reference = true;
+        } else if is_key(field, "scope") {
+            naming.scope = true;
+        } else if is_key(field, "key") {
+            naming.key = true;
         }
     }
-    seen.iter().map(|s| s.names || (s.scope && s.key)).collect()
+    pairs
+        .pairs
+        .iter()
+        .map(|pair| {
+            let (block, field) = block_of(pair);
+            blocks.get(&block).is_some_and(|naming| naming.exempts(field))
+        })
+        .collect()
 }
 
 /// The key a value really belongs to: the key above an ADF `SecureString` object, and
@@ -215,13 +247,6 @@ fn effective_key<'a>(pairs: &'a Pairs, pair: &'a Pair, text: &'a str) -> &'a str
         Some(name) => &text[name.value.clone()],
         None => &pair.key,
     }
-}
-
-/// The fields of a block that names a secret which hold the name, not the value:
-/// `secret` beside `keyvault_name`, `key` beside `scope`, `secretName`. Their siblings
-/// (a `password` in the same mapping) are checked as any other key.
-fn names_the_secret(key: &str) -> bool {
-    ["secret", "secretname", "key", "scope", "keyvaultname"].iter().any(|name| is_key(key, name))
 }
 
 /// Whether `key` is `name` (lowercase letters and digits) once case and every other

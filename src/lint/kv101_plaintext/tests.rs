@@ -56,7 +56,15 @@ kv101! {
         ["1:13 KV101 plaintext credential in `DB_PASSWORD`"];
     json_sibling_of_a_secret_name_is_checked: JSON, "{\"password\": \"hunter2\", \"secretName\": \"x\"}" =>
         ["1:15 KV101 plaintext credential in `password`"];
-    yaml_databricks_block: YAML, "databricks_secret:\n  scope: \"kv\"\n  key: \"k\"\n  secret: s\n" => [];
+    // `secret` names the secret only beside `keyvault_name`.
+    yaml_databricks_block: YAML, "databricks_secret:\n  scope: \"kv\"\n  key: \"k\"\n  secret: s3\n" =>
+        ["4:11 KV101 plaintext credential in `secret`"];
+    yaml_secret_beside_a_reference: YAML, "ref:\n  secretName: abc\n  secret: hunter2\n" =>
+        ["3:11 KV101 plaintext credential in `secret`"];
+    hocon_dotted_key_vault_block: HOCON, "a.kv_passphrase.keyvault_name = kv-app\na.kv_passphrase.secret = db-pass\n" => [];
+    properties_dotted_blocks: PROPS, "a.keyvault_name=kv-app\na.secret=db-pass\nb.secret=hunter2\n\
+        databricks_secret.scope=s\ndatabricks_secret.key=k\n" =>
+        ["3:10 KV101 plaintext credential in `b.secret`"];
     yaml_name_value_pairs: YAML, "headers:\n- name: X-Api-Key\n  value: abc123\n- name: Accept\n  value: json\n" =>
         ["3:10 KV101 plaintext credential in `X-Api-Key`"];
     yaml_jdbc_url_with_placeholder_password: YAML,
