@@ -57,11 +57,13 @@ pub enum Unscannable {
         /// The file.
         path: PathBuf,
     },
-    /// The file is UTF-16 and holds placeholders (walked or named).
-    #[error("`{}` is UTF-16 and holds `$<kv:`; save it as UTF-8", path.display())]
-    Utf16 {
+    /// The file is UTF-16 or UTF-32 and holds placeholders (walked or named).
+    #[error("`{}` is {encoding} and holds `$<kv:`; save it as UTF-8", path.display())]
+    Wide {
         /// The file.
         path: PathBuf,
+        /// `UTF-16` or `UTF-32`.
+        encoding: &'static str,
     },
     /// The file is binary and was named on the command line (a walked one is copied).
     #[error("`{}` is a binary file (a NUL byte in its first 8 KiB) and holds `$<kv:`", path.display())]
@@ -137,9 +139,14 @@ impl Document {
     /// processed byte-exactly, and a placeholder is never passed through unresolved.
     pub fn scannable(&self) -> Result<Option<&str>, Unscannable> {
         let path = || self.input.path.clone();
-        match self.text() {
+        let text = self.text();
+        // Only a file that is not text can be UTF-16 or UTF-32: the search stays off the
+        // path of every text file.
+        if let Some(encoding) = text.is_none().then(|| self.wide_opening()).flatten() {
+            return Err(Unscannable::Wide { path: path(), encoding });
+        }
+        match text {
             Some(text) => Ok(Some(text)),
-            None if self.has_utf16_opening() => Err(Unscannable::Utf16 { path: path() }),
             None if !self.has_opening() => Ok(None),
             None if !self.is_binary() => Err(Unscannable::NotUtf8 { path: path() }),
             None if self.input.is_named => Err(Unscannable::Binary { path: path() }),
@@ -151,12 +158,28 @@ impl Document {
         memchr::memmem::find(&self.bytes, ESCAPED.as_bytes()).is_some()
     }
 
-    /// Whether `$<kv:` is written in UTF-16 (PowerShell's `>` writes files so): such a
-    /// file looks binary, and copying it unchanged would pass the placeholder through.
-    fn has_utf16_opening(&self) -> bool {
-        let little: Vec<u8> = ESCAPED.bytes().flat_map(|b| [b, 0]).collect();
-        let big: Vec<u8> = ESCAPED.bytes().flat_map(|b| [0, b]).collect();
-        [little, big].iter().any(|opening| memchr::memmem::find(&self.bytes, opening).is_some())
+    /// The encoding, if `$<kv:` is written in UTF-16 (PowerShell's `>` writes files so)
+    /// or UTF-32: such a file looks binary, and copying it unchanged would pass the
+    /// placeholder through.
+    fn wide_opening(&self) -> Option<&'static str> {
+        let found = |width: usize, big_endian: bool| {
+            let opening: Vec<u8> = ESCAPED
+                .bytes()
+                .flat_map(|b| {
+                    let mut unit = vec![0; width];
+                    unit[if big_endian { width - 1 } else { 0 }] = b;
+                    unit
+                })
+                .collect();
+            memchr::memmem::find(&self.bytes, &opening).is_some()
+        };
+        if found(4, false) || found(4, true) {
+            Some("UTF-32")
+        } else if found(2, false) || found(2, true) {
+            Some("UTF-16")
+        } else {
+            None
+        }
     }
 }
 

@@ -176,9 +176,9 @@ fn is_reference(value: &str) -> bool {
 #[derive(Clone, Copy, Default)]
 struct Naming {
     key_vault: bool,
-    scope: bool,
-    key: bool,
     reference: bool,
+    /// A Databricks block needs both of its fields.
+    scope_and_key: (bool, bool),
 }
 
 impl Naming {
@@ -186,7 +186,7 @@ impl Naming {
     fn exempts(self, field: &str) -> bool {
         let is = |names: &[&str]| names.iter().any(|name| is_key(field, name));
         (self.key_vault && is(&["keyvaultname", "secret", "secretname"]))
-            || (self.scope && self.key && is(&["scope", "key"]))
+            || (self.scope_and_key == (true, true) && is(&["scope", "key"]))
             || (self.reference && is(&["secretname"]))
     }
 }
@@ -214,9 +214,9 @@ fn naming_fields(pairs: &Pairs, text: &str) -> Vec<bool> {
         } else if is_key(field, "secretname") || (is_key(field, "type") && is_kv_type()) {
             naming.reference = true;
         } else if is_key(field, "scope") {
-            naming.scope = true;
+            naming.scope_and_key.0 = true;
         } else if is_key(field, "key") {
-            naming.key = true;
+            naming.scope_and_key.1 = true;
         }
     }
     pairs

@@ -19,7 +19,7 @@ impl Reporter for Full {
         for file in &findings.files {
             let masks = file.masks();
             for diagnostic in file.diagnostics {
-                let line = MaskedLine::new(file.text, diagnostic.span.offset, &masks);
+                let line = MaskedLine::new(file.text, diagnostic.span, &masks);
                 let path = file.path.display().to_string();
                 let group = group(diagnostic, &line, &path);
                 let shown = renderer.render(&[group]);

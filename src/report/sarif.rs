@@ -188,7 +188,7 @@ fn rule(code: Code) -> Rule {
 }
 
 fn outcome(d: &Diagnostic, file: &FileFindings<'_>, masks: &Masks) -> Outcome {
-    let line = MaskedLine::new(file.text, d.span.offset, masks);
+    let line = MaskedLine::new(file.text, d.span, masks);
     let shown = line.map_span(d.span.range());
     let snippet = if d.code == Code::Kv101 { MASK.to_owned() } else { line.text[shown].to_owned() };
     let (end_line, end_column) = end_position(file.text, d);
@@ -219,12 +219,13 @@ fn outcome(d: &Diagnostic, file: &FileFindings<'_>, masks: &Masks) -> Outcome {
 /// The whole (masked) line around a one-line region, unless the region is the line.
 fn context_region(text: &str, line: &MaskedLine, region: &Region) -> Option<ContextRegion> {
     let width = u32::try_from(text[line.range.clone()].chars().count()).unwrap_or(u32::MAX);
-    let is_whole_line = region.start_column == 1 && region.end_column == width + 1;
-    (region.start_line == region.end_line && !is_whole_line).then(|| ContextRegion {
+    let end_column = line.first_column.saturating_add(width);
+    let is_all_shown = region.start_column == line.first_column && region.end_column == end_column;
+    (region.start_line == region.end_line && !is_all_shown).then(|| ContextRegion {
         start_line: region.start_line,
-        start_column: 1,
+        start_column: line.first_column,
         end_line: region.start_line,
-        end_column: width + 1,
+        end_column,
         snippet: Text { text: line.text.clone() },
     })
 }

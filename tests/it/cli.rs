@@ -244,6 +244,12 @@ fn utf16_files_with_placeholders_are_refused() {
         assert!(stderr(&output).contains("is UTF-16 and holds `$<kv:`"), "{}", stderr(&output));
     }
     assert!(!s.path().join("out").exists());
+    let utf32: Vec<u8> =
+        "\u{feff}a: $<kv:kv-app/a>\n".chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+    s.write("wide/job.yml", &utf32);
+    let output = run(s.path(), &["databricks", "wide", "-o", "out"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("is UTF-32 and holds `$<kv:`"), "{}", stderr(&output));
 }
 
 #[test]
