@@ -333,8 +333,11 @@ fn check_destination_of(job: &Job, index: usize, input: &Input, console: &mut Co
     if let Err(error) = check_destination(&destination) {
         console.error(Exit::Input, error);
     }
-    // A link among the mirror's own folders would send files to its target.
-    if let Target::Mirror(dir) = &job.target {
+    // A link among the mirror's own folders would send files to its target. The folders
+    // of the file before, if the same, were checked already (and refused once).
+    let same_folder = index > 0
+        && job.inputs.get(index - 1).map(|i| i.relative.parent()) == Some(input.relative.parent());
+    if let (Target::Mirror(dir), false) = (&job.target, same_folder) {
         if let Err(error) = check_folders_below(dir, &input.relative) {
             console.error(Exit::Input, error);
         }

@@ -201,6 +201,23 @@ fn symbolic_link_destinations_are_refused() {
     assert_eq!(s.read("target.yml"), "keep\n");
 }
 
+/// A link among the mirror's folders is refused before anything is written, and named
+/// once, not once for each file below it (a fresh user's report).
+#[test]
+fn a_linked_folder_in_the_mirror_is_refused_once() {
+    let s = Scratch::new();
+    for name in ["a", "b", "c"] {
+        s.write(&format!("tree/d1/{name}.yml"), "a: $<kv:kv-app/a>\n");
+    }
+    std::fs::create_dir_all(s.path().join("elsewhere")).unwrap();
+    std::fs::create_dir_all(s.path().join("out")).unwrap();
+    std::os::unix::fs::symlink(s.path().join("elsewhere"), s.path().join("out/d1")).unwrap();
+    let output = run(s.path(), &["databricks", "tree", "-o", "out"]);
+    assert_exit(&output, 2);
+    assert_eq!(stderr(&output).matches("error:").count(), 1, "{}", stderr(&output));
+    assert!(s.files("elsewhere").is_empty());
+}
+
 #[test]
 fn mirror_copies_every_visited_file_and_skips_hidden_folders_and_links() {
     let s = Scratch::new();
