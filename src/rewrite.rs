@@ -413,8 +413,11 @@ fn second_pass_batch(
     stdout: &mut dyn Write,
 ) {
     let (job, Batch { documents, prepared, ready }) = (writer.job, batch);
-    for (document, _) in documents.iter().zip(*ready).filter(|(_, ready)| **ready) {
-        let Some(document) = document else { continue };
+    // Only a mirror or `-o FILE` can lack the folders it writes into.
+    let makes_folders = matches!(job.target, Target::Mirror(_) | Target::File(_));
+    let to_write =
+        documents.iter().zip(*ready).filter_map(|(d, &ready)| d.as_ref().filter(|_| ready));
+    for document in to_write.filter(|_| makes_folders) {
         if let Some(destination) = destination(job, document, true) {
             if let Err(error) = writer.stage.make_folder_for(&destination) {
                 console.error(Exit::Input, error_chain(&error));
@@ -436,6 +439,8 @@ fn second_pass_batch(
             Written::Diff(diff) => {
                 let _ = stdout.write_all(diff.as_bytes());
             }
+            // Moved, not copied: a large file must not cost its size twice.
+            Written::Stdout(bytes) if writer.stdout.is_empty() => writer.stdout = bytes,
             Written::Stdout(bytes) => writer.stdout.extend_from_slice(&bytes),
             Written::Staged(staged) => writer.stage.push(staged),
         }

@@ -18,9 +18,9 @@ impl Reporter for Full {
         let renderer = if self.color { Renderer::styled() } else { Renderer::plain() };
         for file in &findings.files {
             let masks = file.masks();
+            let path = file.path.display().to_string();
             for diagnostic in file.diagnostics {
                 let line = MaskedLine::new(file.text, diagnostic.span, &masks);
-                let path = file.path.display().to_string();
                 let group = group(diagnostic, &line, &path);
                 let shown = renderer.render(&[group]);
                 writeln!(out, "{}\n", true_position(shown, diagnostic, &line, &path))?;

@@ -216,7 +216,7 @@ fn outcome(d: &Diagnostic, file: &FileFindings<'_>, masks: &Masks) -> Outcome {
     }
 }
 
-/// The whole (masked) line around a one-line region, unless the region is the line.
+/// The shown (masked) line around a one-line region, unless the region is all of it.
 fn context_region(text: &str, line: &MaskedLine, region: &Region) -> Option<ContextRegion> {
     let width = u32::try_from(text[line.range.clone()].chars().count()).unwrap_or(u32::MAX);
     let end_column = line.first_column.saturating_add(width);
