@@ -88,7 +88,16 @@ pub(crate) fn each_event<'t>(
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
         let start = offsets.byte(span.start.index());
-        let end = offsets.byte(span.end.index()).max(start);
+        let mut end = offsets.byte(span.end.index()).max(start);
+        if let Event::Scalar(
+            _,
+            style @ (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted),
+            ..,
+        ) = &event
+        {
+            let quote = skip_properties(text, start, end);
+            end = closing_quote_end(text, quote..end, *style == ScalarStyle::SingleQuoted);
+        }
         visit(event, start..end);
     }
     Ok(())
@@ -130,6 +139,25 @@ fn each_scalar<'t>(
             _ => {}
         }
     })
+}
+
+/// Where a quoted scalar opening at `span.start` really ends: just after its closing
+/// quote. saphyr's span of a quoted scalar in a block runs on over the blanks and comment
+/// after it, where a placeholder must be read as a comment. A double-quoted scalar ends at
+/// the first `"` not escaped by `\\`; a single-quoted one at the first `'` not doubled.
+fn closing_quote_end(text: &str, span: Range<usize>, single: bool) -> usize {
+    let bytes = &text.as_bytes()[..span.end];
+    let quote = if single { b'\'' } else { b'"' };
+    let mut i = span.start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 2,
+            b'\'' if single && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    span.end
 }
 
 /// Where a flow or quoted scalar really starts: saphyr's span begins at its node
@@ -699,6 +727,34 @@ mod tests {
         }
         assert_eq!(offsets.byte(9), text.len());
         assert_eq!(offsets.byte(2), 3);
+    }
+
+    /// saphyr's span of a quoted scalar in a block runs on over the comment after it (a
+    /// fresh user's report: `k: "a" # $<kv:...>` was rendered into the comment).
+    #[test]
+    fn a_comment_after_a_quoted_scalar_is_a_comment() {
+        for text in [
+            "k: \"a\" # $<kv:k/c>\n",
+            "k: 'a' #$<kv:k/c>\n",
+            "- \"a\"   # see $<kv:k/c>\n",
+            "k: \"a\\\" # $<kv:k/c>\" # $<kv:k/c>\n",
+            "k: 'it''s # $<kv:k/c>' # $<kv:k/c>\n",
+            "k: &x \"a\" # $<kv:k/c>\n",
+            "k: \"two\n  lines\" # $<kv:k/c>\n",
+            "\"k\": v # $<kv:k/c>\n",
+            "k: \"a\" # $<kv:kv-app/>\n",
+        ] {
+            let items = scan(text);
+            let analysis = analyze(text, &items, |_, _| {}).unwrap();
+            let sites = sites(text, &items, &analysis);
+            let last = sites.last().unwrap();
+            assert!(last.in_comment, "{text}");
+            assert!(sites[..sites.len() - 1].iter().all(|s| !s.in_comment), "{text}");
+        }
+        assert_eq!(
+            render("k: \"$<kv:k/c>\" # $<kv:k/c>\n", "v\"").unwrap(),
+            "k: \"v\\\"\" # $<kv:k/c>\n"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Inline suppressions: a comment `guzzle-kv: ignore KV101` (or several codes, or none
-//! for every code) on the finding's line, or on a comment line directly above it. Files
-//! without inline comments (`.properties`) take the line above only; JSON and text have
-//! no comments and use `[[lint.ignore]]` instead.
+//! for every code; a mistyped code covers none) on the finding's line, or on a comment
+//! line directly above it. Files without inline comments (`.properties`) take the line
+//! above only; JSON and text have no comments and use `[[lint.ignore]]` instead.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::filetype::FileType;
@@ -93,12 +93,12 @@ fn silences(comment: &str, code: Code) -> bool {
     if list.starts_with(|c: char| c.is_alphanumeric()) {
         return false;
     }
-    let codes: Vec<Code> = list
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|word| !word.is_empty())
-        .map_while(Code::parse)
-        .collect();
-    codes.is_empty() || codes.contains(&code)
+    // A bare `ignore` covers every code; otherwise the codes are the words it starts
+    // with (a reason may follow). A mistyped code covers nothing, so that a typo can
+    // never hide the errors of its line.
+    let mut words =
+        list.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()).peekable();
+    words.peek().is_none() || words.map_while(Code::parse).any(|listed| listed == code)
 }
 
 #[cfg(test)]
@@ -133,6 +133,11 @@ mod tests {
             FileType::Yaml, "# guzzle-kv: ignore KV101\npassword: HERE\n", Kv101 => true;
             FileType::Yaml, "password: HERE # guzzle-kv: ignore KV102\n", Kv101 => false;
             FileType::Yaml, "password: HERE # guzzle-kv: ignored\n", Kv101 => false;
+            FileType::Yaml, "password: HERE # guzzle-kv: ignore KV101 legacy file\n", Kv101 => true;
+            FileType::Yaml, "a: HERE # guzzle-kv: ignore KV999\n", Kv001 => false;
+            FileType::Yaml, "password: HERE # guzzle-kv: ignore KV1011\n", Kv101 => false;
+            FileType::Yaml, "password: HERE # guzzle-kv: ignore foo\n", Kv101 => false;
+            FileType::Yaml, "password: HERE # guzzle-kv: ignore KV999, KV101\n", Kv101 => false;
             FileType::Yaml, "a: 1 # guzzle-kv: ignore KV101\npassword: HERE\n", Kv101 => false;
             FileType::Yaml, "password: HERE#guzzle-kv: ignore KV101\n", Kv101 => false;
             FileType::Hocon, "password = HERE // guzzle-kv: ignore KV101\n", Kv101 => true;

@@ -298,3 +298,30 @@ fn full_format_does_not_count_a_bom_as_a_column() {
     assert!(stdout(&output).contains("q.txt:1:4"), "{}", stdout(&output));
     assert!(!stdout(&output).contains('\u{feff}'), "{}", stdout(&output));
 }
+
+/// A comment after a quoted scalar is a comment for every command: saphyr's span of the
+/// scalar runs on over it (a fresh user's report: the secret was rendered into it).
+#[test]
+fn a_comment_after_a_quoted_value_is_left_alone_by_every_command() {
+    let s = Scratch::new();
+    let text = "k: \"a\" # $<kv:kv-app/v>\nl: 'b' #$<kv:kv-app/w>\n";
+    s.write("a.yaml", text);
+    // No secret is known: none may be asked for.
+    let secrets = s.secrets(&[]);
+    let out = run(s.path(), &["render", "a.yaml", "--secrets-file", secrets.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out), text);
+    let out = run(s.path(), &["databricks", "a.yaml"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out), text);
+    let out = run(s.path(), &["refs", "a.yaml", "--output-format", "json"]);
+    assert_exit(&out, 0);
+    assert!(!stdout(&out).contains("kv-app"), "{}", stdout(&out));
+    let out = run(s.path(), &["lint", "a.yaml", "--output-format", "concise"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "a.yaml:1:10: warning[KV102] placeholder inside a comment is never rendered\n\
+         a.yaml:2:9: warning[KV102] placeholder inside a comment is never rendered\n"
+    );
+}
