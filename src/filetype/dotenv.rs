@@ -315,7 +315,7 @@ fn encode_run(
         ))];
     }
     let all_safe = group.iter().all(|&i| replacements[i].is_none_or(is_unquoted_safe));
-    if all_safe {
+    if all_safe && !starts_with_hash(text, items, replacements, group, run.clone()) {
         return group
             .iter()
             .map(|&i| Ok(replacements[i].map(|v| Edit::new(items[i].span.range(), v.to_owned()))))
@@ -338,6 +338,31 @@ fn encode_run(
     quoted.push_str(&text[pos..run.end]);
     quoted.push('"');
     vec![Ok(Some(Edit::quoted(run, quoted)))]
+}
+
+/// Whether the run, its items replaced, would start with `#`: where the placeholder was
+/// first, empty values can bring a `#` to the start of the value, which makes it a
+/// comment (`K=$<kv:a/b>#x` with an empty value reads as empty, not `#x`).
+fn starts_with_hash(
+    text: &str,
+    items: &[Item<'_>],
+    replacements: &[Option<&str>],
+    group: &[usize],
+    run: std::ops::Range<usize>,
+) -> bool {
+    let mut pos = run.start;
+    for &i in group {
+        let span = items[i].span;
+        if pos < span.offset {
+            break;
+        }
+        match replacements[i] {
+            Some("") => pos = span.end(),
+            Some(value) => return value.starts_with('#'),
+            None => break,
+        }
+    }
+    text[pos..run.end].starts_with('#')
 }
 
 /// dotenvy reads a NUL, but no environment variable can hold one: the job would fail to
@@ -422,6 +447,24 @@ mod tests {
         assert_eq!(render("A=$HOST-$<kv:a/b>\n", "x").unwrap(), "A=$HOST-x\n");
         assert_eq!(render("A=\\$HOST$<kv:a/b>\n", "x").unwrap(), "A=\\$HOSTx\n");
         assert_eq!(render("A='$HOST$<kv:a/b>'\n", "x").unwrap(), "A='$HOSTx'\n");
+    }
+
+    /// An empty value brought the `#` after it to the start of the value, which made it a
+    /// comment (a fresh user's report); dotenvy is the judge.
+    #[test]
+    fn an_empty_value_never_turns_the_rest_into_a_comment() {
+        for (text, expected, read) in [
+            ("K=$<kv:a/b>#x\n", "K=\"#x\"\n", "#x"),
+            ("K=$<kv:a/b>$<kv:a/b>#x\n", "K=\"#x\"\n", "#x"),
+            ("K=$<kv:a/b>x#y\n", "K=x#y\n", "x#y"),
+            ("K=$<kv:a/b> #x\n", "K= #x\n", ""),
+        ] {
+            let out = render(text, "").unwrap();
+            assert_eq!(out, expected, "{text}");
+            let parsed: Vec<(String, String)> =
+                dotenvy::from_read_iter(out.as_bytes()).map(Result::unwrap).collect();
+            assert_eq!(parsed, [("K".to_owned(), read.to_owned())], "{out}");
+        }
     }
 
     #[test]
