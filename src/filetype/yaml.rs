@@ -479,10 +479,18 @@ impl ScalarJob<'_> {
         static HEADER: LazyLock<regex::Regex> = LazyLock::new(|| {
             regex::Regex::new(r"[|>]([-+]?)([1-9]?)([-+]?)[ \t]*(?:#.*)?\r?$").expect("valid regex")
         });
+        // The header is the last line before the first content line that is not blank:
+        // blank lines may open the block.
         let before = &self.text[..self.scalar.range.start];
-        let content_line = before.rfind('\n')?;
-        let header_start = before[..content_line].rfind('\n').map_or(0, |i| i + 1);
-        let header = &before[header_start..content_line];
+        let mut header_end = before.rfind('\n')?;
+        let (header_start, header) = loop {
+            let start = before[..header_end].rfind('\n').map_or(0, |i| i + 1);
+            let line = &before[start..header_end];
+            if start == 0 || !line.trim().is_empty() {
+                break (start, line);
+            }
+            header_end = start - 1;
+        };
         let found = HEADER.captures(header)?;
         let wanted = match newlines {
             0 => "-",
@@ -499,15 +507,11 @@ impl ScalarJob<'_> {
         })
     }
 
-    /// The indentation of the block's content lines (the least among its non-blank lines).
+    /// The indentation of the block's content lines: saphyr's span starts at it, on the
+    /// first content line (past spaces that an indentation indicator makes content).
     fn content_indent(&self) -> usize {
-        let line_start = self.text[..self.scalar.range.start].rfind('\n').map_or(0, |i| i + 1);
-        self.text[line_start..self.scalar.range.end]
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.len() - l.trim_start_matches(' ').len())
-            .min()
-            .unwrap_or(0)
+        let start = self.scalar.range.start;
+        start - self.text[..start].rfind('\n').map_or(0, |i| i + 1)
     }
 
     fn raw_edits(&self) -> Vec<Edit> {
@@ -825,6 +829,16 @@ mod tests {
             ("k: |\n  a $<kv:k/c> b\nz: 1\n", "x\n") => "k: |\n  a x\n   b\nz: 1\n";
         literal_of_newlines_only_keeps_them:
             ("k: |2\n  $<kv:k/c>\nz: 1\n", "\n") => "k: |2+\n  \nz: 1\n";
+        // A fresh user's reports: the header was looked for on the line above the first
+        // content line, and the indentation taken from it.
+        literal_opened_by_blank_lines_sets_its_header:
+            ("k: |\n\n  $<kv:k/c>\nx: 1\n", "v") => "k: |-\n\n  v\nx: 1\n";
+        literal_opened_by_blank_lines_with_spaces:
+            ("k: |\n  \n \n  $<kv:k/c>\nx: 1\n", "a\nb\n") => "k: |\n  \n \n  a\n  b\nx: 1\n";
+        literal_indentation_indicator_sets_the_indentation:
+            ("k: |2\n   $<kv:k/c>\n", "a\nb") => "k: |2-\n   a\n  b\n";
+        nested_literal_indentation_indicator:
+            ("m:\n  k: |1\n     $<kv:k/c>\n", "a\nb\n") => "m:\n  k: |1\n     a\n   b\n";
         literal_keep_counts_blank_lines_after:
             ("k: |+\n  $<kv:k/c>\n\nz: 1\n", "t\n\n") => "k: |+\n  t\n\nz: 1\n";
     }
