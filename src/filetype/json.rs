@@ -2,6 +2,8 @@
 //! itself be a JSON number, boolean or null. A string-aware pass is all the reading
 //! needed; JSON has no comments.
 
+use std::sync::LazyLock;
+
 use super::{Edit, EncodeProblem, Site, collect, escaped_problem, is_escaped, json_escape};
 use crate::scan::Item;
 
@@ -85,15 +87,15 @@ pub(super) fn encode(
     ))
 }
 
-/// Whether `value` is, by itself, a JSON number, `true`, `false` or `null`.
+/// Whether `value` is, by itself, a JSON number, `true`, `false` or `null`. Numbers follow
+/// the grammar of RFC 8259, whatever their size: `1e400` and a 400-digit integer are JSON
+/// numbers, though serde_json (without arbitrary precision) would not read them.
 fn is_bare_literal(value: &str) -> bool {
-    if value.is_empty() || value.trim() != value {
-        return false;
-    }
-    matches!(
-        serde_json::from_str::<serde_json::Value>(value),
-        Ok(serde_json::Value::Number(_) | serde_json::Value::Bool(_) | serde_json::Value::Null)
-    )
+    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
+            .expect("valid regex")
+    });
+    matches!(value, "true" | "false" | "null") || NUMBER.is_match(value)
 }
 
 #[cfg(test)]
@@ -125,6 +127,14 @@ mod tests {
         assert_eq!(render(r#"{"port": $<kv:kv/s>}"#, "1433").unwrap(), r#"{"port": 1433}"#);
         assert!(render(r#"{"port": $<kv:kv/s>}"#, "x").is_err());
         assert!(render(r#"{"port": $<kv:kv/s>}"#, " 1").is_err());
+        let huge = "9".repeat(400);
+        for value in ["1e400", "-0.5E-3", "0", "true", "null", huge.as_str()] {
+            let out = render(r#"{"n": $<kv:kv/s>}"#, value).unwrap();
+            assert_eq!(out, format!(r#"{{"n": {value}}}"#));
+        }
+        for value in ["01", "1.", ".5", "+1", "1e", "0x1F", "NaN", "Infinity", "True", "-", ""] {
+            assert!(render(r#"{"n": $<kv:kv/s>}"#, value).is_err(), "{value:?}");
+        }
     }
 
     #[test]
