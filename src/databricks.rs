@@ -102,10 +102,10 @@ impl Substitution for References {
 
     fn prepare(&mut self, _console: &mut Console) {}
 
-    fn replacement(&self, placeholder: &Placeholder<'_>) -> &str {
+    fn replacement(&self, placeholder: &Placeholder<'_>) -> Option<&str> {
         self.written
             .get(&(placeholder.vault.to_owned(), placeholder.secret.to_owned()))
-            .map_or("", String::as_str)
+            .map(String::as_str)
     }
 
     fn shown(&self, placeholder: &Placeholder<'_>) -> String {

@@ -106,9 +106,8 @@ impl Substitution for Secrets<'_> {
         }
     }
 
-    fn replacement(&self, placeholder: &Placeholder<'_>) -> &str {
-        // Every placeholder was resolved in `prepare`, or the run stopped there.
-        self.values.get(&Self::key(placeholder)).map_or("", SecretValue::expose)
+    fn replacement(&self, placeholder: &Placeholder<'_>) -> Option<&str> {
+        self.values.get(&Self::key(placeholder)).map(SecretValue::expose)
     }
 
     fn shown(&self, placeholder: &Placeholder<'_>) -> String {

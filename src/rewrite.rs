@@ -63,8 +63,9 @@ pub trait Substitution: Sync {
     /// Runs between the passes (`render` resolves its secrets here). Problems go to the
     /// console, whose exit code then stops the run.
     fn prepare(&mut self, console: &mut Console);
-    /// The text that replaces a placeholder.
-    fn replacement(&self, placeholder: &Placeholder<'_>) -> &str;
+    /// The text that replaces a placeholder; `None` for a secret that could not be had,
+    /// whose placeholder then stays as it is while the other values are checked.
+    fn replacement(&self, placeholder: &Placeholder<'_>) -> Option<&str>;
     /// How a replacement is shown in a dry run.
     fn shown(&self, placeholder: &Placeholder<'_>) -> String;
     /// Whether replacements are secret values (files holding them are created 0600).
@@ -91,15 +92,19 @@ pub fn run(
         let documents = read_batch(job, batch, &mut stdin, &mut consoles);
         first_pass_batch(job, &documents, consoles, substitution, console, |_, _| {});
     }
-    if console.exit != Exit::Success {
+    // A secret that cannot be had (a vault off the allow-list, say) does not end the run
+    // yet: the values that can be had are still encoded, since a value that cannot be
+    // written (2) is the more fundamental problem (SPEC section 9).
+    if console.exit == Exit::Input {
         return;
     }
     check_destinations(job, console);
-    if console.exit != Exit::Success {
+    if console.exit == Exit::Input {
         return;
     }
     substitution.prepare(console);
     if console.exit != Exit::Success {
+        check_encoding(job, &*substitution, console);
         return;
     }
 
@@ -120,6 +125,25 @@ pub fn run(
         return;
     }
     finish(writer, console, stdout);
+}
+
+/// Encodes every file and writes nothing, for a run that has already failed: it still
+/// reports each value that could not be written.
+fn check_encoding(job: &Job, substitution: &dyn Substitution, console: &mut Console) {
+    let mut stdin = None;
+    for batch in job.inputs.chunks(BATCH) {
+        let mut consoles = holds(console, batch.len());
+        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
+        each(job, &mut consoles, |i, console| {
+            if let Some((document, text)) = documents[i].as_ref().and_then(|d| Some((d, d.text()?)))
+            {
+                encode(document, text, None, substitution, false, console);
+            }
+        });
+        for held in consoles {
+            console.release(held);
+        }
+    }
 }
 
 /// The same run in one pass, for substitutions that are ready as soon as they visit:
@@ -146,7 +170,7 @@ fn run_in_one_pass(
         let prepared =
             first_pass_batch(job, &documents, consoles, substitution, console, |i, console| {
                 // Every file is still read, to report every problem of the first pass.
-                if console.exit == Exit::Success {
+                if console.exit != Exit::Input {
                     check_destination_of(job, number * BATCH + i, &batch[i], &mut destinations);
                     ready[i] = documents[i].is_some() && destinations.exit == Exit::Success;
                 }
@@ -155,18 +179,15 @@ fn run_in_one_pass(
         second_pass_batch(&batch, &*substitution, &mut writer, &mut encoding, stdout);
     }
     // The order of the two-pass run: first pass, destinations, secrets a local source
-    // lacks, then encoding; the first that fails ends the run.
-    if console.exit != Exit::Success {
+    // lacks, then encoding; a problem of input (2) ends the run where it is met.
+    if console.exit == Exit::Input {
         return;
     }
     console.release(destinations);
-    if console.exit != Exit::Success {
+    if console.exit == Exit::Input {
         return;
     }
     substitution.prepare(console);
-    if console.exit != Exit::Success {
-        return;
-    }
     console.release(encoding);
     if console.exit != Exit::Success {
         return;
@@ -536,10 +557,10 @@ fn encode(
     }
     let mut replacements: Vec<Option<&str>> = vec![None; prepared.items.len()];
     for &i in &data {
-        replacements[i] = Some(match &prepared.items[i].kind {
+        replacements[i] = match &prepared.items[i].kind {
             ItemKind::Placeholder(p) => substitution.replacement(p),
-            _ => ESCAPED,
-        });
+            _ => Some(ESCAPED),
+        };
     }
     match analysis.encode(text, &prepared.items, &replacements) {
         Ok(edits) => {

@@ -196,3 +196,35 @@ fn a_slow_fetch_shows_progress_on_a_terminal_only() {
     assert_exit(&output, 0);
     assert!(!stderr(&output).contains("fetching secrets"), "{}", stderr(&output));
 }
+
+/// A secret that cannot be had (3) does not hide a value that cannot be written (2),
+/// which outranks it (SPEC section 9), from Key Vault as from a secrets file; nothing is
+/// written and a missing value never turns into an encoding error of its own.
+#[test]
+fn a_value_that_cannot_be_written_outranks_a_missing_secret() {
+    let s = Scratch::new();
+    let text = "a: $<kv:kv-app/missing>\nc: '$<kv:kv-app/nl>'\n";
+    s.write("one.yaml", text);
+    s.write("bare.json", "{\"a\": $<kv:kv-app/missing>, \"b\": \"$<kv:kv-app/nl>\"}\n");
+    let expect = |output: &std::process::Output, code: i32| {
+        assert_exit(output, code);
+        let err = stderr(output);
+        assert!(err.contains("one.yaml:1:4: cannot resolve `kv-app/missing`"), "{err}");
+        let written = "one.yaml:2:5: cannot write the value of `kv-app/nl`";
+        assert_eq!(err.contains(written), code == 2, "{err}");
+        assert!(!err.contains("bare.json"), "a missing value is no encoding error: {err}");
+        assert_no_leak("canary-line", &format!("{err}{}", stdout(output)));
+        assert!(!s.path().join("out").exists());
+    };
+    let emulators = emulators(&[("kv-app/nl", "canary-line\nnext")]);
+    let args = ["render", "one.yaml", "bare.json", "-o", "out/"];
+    expect(&run_kv(s.path(), &s, &emulators, &args, "5"), 2);
+    let secrets = s.secrets(&[("kv-app/nl", "canary-line\nnext")]);
+    let mut local = guzzle_kv(s.path());
+    local.args(args).arg("--secrets-file").arg(&secrets);
+    expect(&local.output().unwrap(), 2);
+    // With the value writable, the missing secret decides.
+    s.write("one.yaml", text.replace("'$<kv:kv-app/nl>'", "\"$<kv:kv-app/nl>\""));
+    expect(&run_kv(s.path(), &s, &emulators, &args, "5"), 3);
+    expect(&local.output().unwrap(), 3);
+}
