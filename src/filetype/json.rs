@@ -89,7 +89,7 @@ pub(super) fn encode(
 
 /// Whether `value` is, by itself, a JSON number, `true`, `false` or `null`. Numbers follow
 /// the grammar of RFC 8259, whatever their size: `1e400` and a 400-digit integer are JSON
-/// numbers, though serde_json (without arbitrary precision) would not read them.
+/// numbers, though `serde_json` (without arbitrary precision) would not read them.
 fn is_bare_literal(value: &str) -> bool {
     static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
