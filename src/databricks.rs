@@ -7,7 +7,7 @@ use crate::cli::Syntax;
 use crate::console::{Console, Exit};
 use crate::filetype::Site;
 use crate::names;
-use crate::rewrite::Substitution;
+use crate::rewrite::{Arrived, Substitution};
 use crate::scan::Placeholder;
 use crate::secret::UseSite;
 
@@ -75,7 +75,7 @@ impl Substitution for References {
         site: &Site,
         at: &UseSite,
         console: &mut Console,
-    ) {
+    ) -> Option<usize> {
         if placeholder.version.is_some() {
             console.error(
                 Exit::Input,
@@ -87,7 +87,7 @@ impl Substitution for References {
             console.help(
                 "remove the version; a Key Vault-backed scope always reads the current version",
             );
-            return;
+            return None;
         }
         if self.syntax == Syntax::Spark && !site.whole_value {
             console.warning(format!(
@@ -98,9 +98,11 @@ impl Substitution for References {
         let reference = self.reference(placeholder);
         self.written
             .insert((placeholder.vault.to_owned(), placeholder.secret.to_owned()), reference);
+        // The reference is known at once: nothing to wait for.
+        None
     }
 
-    fn prepare(&mut self, _console: &mut Console) {}
+    fn prepare(&mut self, _console: &mut Console, _arrived: Arrived<'_>) {}
 
     fn replacement(&self, placeholder: &Placeholder<'_>) -> Option<&str> {
         self.written

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::console::{Console, Exit};
 use crate::filetype::Site;
-use crate::rewrite::Substitution;
+use crate::rewrite::{Arrived, Substitution};
 use crate::scan::Placeholder;
 use crate::secret::{SecretId, SecretKey, SecretValue, UseSite};
 use crate::vault::{Lookup, SecretSource};
@@ -61,13 +61,13 @@ impl Substitution for Secrets<'_> {
         _site: &Site,
         at: &UseSite,
         console: &mut Console,
-    ) {
+    ) -> Option<usize> {
         if !is_allowed(&self.allowed, placeholder.vault) {
             console.error(
                 Exit::Unresolved,
                 format!("{at}: vault `{}` is not in the allow-list", placeholder.vault),
             );
-            return;
+            return None;
         }
         let key = Self::key(placeholder);
         if !self.index.contains_key(&key) {
@@ -79,30 +79,53 @@ impl Substitution for Secrets<'_> {
                     self.values.insert(key.clone(), value);
                 }
             }
-            self.index.insert(key, self.lookups.len());
+            self.index.insert(key.clone(), self.lookups.len());
             self.lookups.push(lookup);
         }
+        let number = self.index[&key];
+        (!self.values.contains_key(&key)).then_some(number)
     }
 
-    fn prepare(&mut self, console: &mut Console) {
-        let pending: Vec<Lookup> = self
-            .lookups
-            .iter()
-            .filter(|l| !self.values.contains_key(&l.id.key()))
-            .cloned()
+    fn prepare(&mut self, console: &mut Console, arrived: Arrived<'_>) {
+        let pending: Vec<usize> = (0..self.lookups.len())
+            .filter(|&n| !self.values.contains_key(&self.lookups[n].id.key()))
             .collect();
-        tracing::debug!(secrets = pending.len(), "resolving secrets");
-        let results = self.source.resolve(&pending);
-        for (lookup, result) in pending.iter().zip(results) {
-            match result {
-                Ok(value) => {
-                    self.values.insert(lookup.id.key(), value);
+        let asked: Vec<Lookup> = pending.iter().map(|&n| self.lookups[n].clone()).collect();
+        tracing::debug!(secrets = asked.len(), "resolving secrets");
+        // The source answers on its own thread; each batch of answers is taken in here,
+        // and the files waiting for them are written, while the rest is still fetched.
+        let source = self.source;
+        let (sender, answers) = std::sync::mpsc::channel();
+        let mut failures = Vec::new();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                source.resolve_each(&asked, &|i, answer| {
+                    let _ = sender.send((i, answer));
+                });
+            });
+            while let Ok(first) = answers.recv() {
+                let mut numbers = Vec::new();
+                for (i, answer) in std::iter::once(first).chain(answers.try_iter()) {
+                    let number = pending[i];
+                    match answer {
+                        Ok(value) => {
+                            self.values.insert(self.lookups[number].id.key(), value);
+                        }
+                        Err(error) => failures.push((number, error)),
+                    }
+                    numbers.push(number);
                 }
-                Err(error) => console.error(
-                    Exit::from_code(error.exit_code()),
-                    format!("{}: cannot resolve `{}`: {error}", lookup.first_use, lookup.id),
-                ),
+                arrived(&*self, &numbers);
             }
+        });
+        // Reported in the order of first use, whatever order the answers came in.
+        failures.sort_unstable_by_key(|(number, _)| *number);
+        for (number, error) in failures {
+            let lookup = &self.lookups[number];
+            console.error(
+                Exit::from_code(error.exit_code()),
+                format!("{}: cannot resolve `{}`: {error}", lookup.first_use, lookup.id),
+            );
         }
     }
 

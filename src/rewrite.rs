@@ -2,6 +2,7 @@
 //! problem before anything is fetched or written, then encode each replacement for its
 //! context and hand the results to the safe writer (or stdout, or a dry-run diff).
 
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::ops::Range;
@@ -52,17 +53,21 @@ pub struct Job {
 
 /// What a command puts in place of each placeholder.
 pub trait Substitution: Sync {
-    /// Sees each placeholder outside comments during the first pass.
+    /// Sees each placeholder outside comments during the first pass. Returns the number
+    /// of the secret the placeholder waits for when its replacement is not known yet;
+    /// `prepare` names that number again once the secret has been answered.
     fn visit(
         &mut self,
         placeholder: &Placeholder<'_>,
         site: &Site,
         at: &UseSite,
         console: &mut Console,
-    );
-    /// Runs between the passes (`render` resolves its secrets here). Problems go to the
-    /// console, whose exit code then stops the run.
-    fn prepare(&mut self, console: &mut Console);
+    ) -> Option<usize>;
+    /// Runs between the passes (`render` resolves its secrets here), calling `arrived`
+    /// with the numbers of the secrets just answered, so that the files waiting for them
+    /// are written while others still wait. Problems go to the console, whose exit code
+    /// then stops the run.
+    fn prepare(&mut self, console: &mut Console, arrived: Arrived<'_>);
     /// The text that replaces a placeholder; `None` for a secret that could not be had,
     /// whose placeholder then stays as it is while the other values are checked.
     fn replacement(&self, placeholder: &Placeholder<'_>) -> Option<&str>;
@@ -74,6 +79,10 @@ pub trait Substitution: Sync {
     /// been visited, before `prepare`; each file can then be encoded as it is read.
     fn is_ready(&self) -> bool;
 }
+
+/// What [`Substitution::prepare`] calls as secrets arrive: the substitution, now able to
+/// replace them, and their numbers.
+pub type Arrived<'a> = &'a mut dyn FnMut(&dyn Substitution, &[usize]);
 
 /// Runs a job. Results that go to stdout are written to `stdout`.
 pub fn run(
@@ -87,10 +96,13 @@ pub fn run(
         return;
     }
     let mut stdin = None;
+    let mut waits = Vec::with_capacity(job.inputs.len());
     for batch in job.inputs.chunks(BATCH) {
         let mut consoles = holds(console, batch.len());
         let documents = read_batch(job, batch, &mut stdin, &mut consoles);
-        first_pass_batch(job, &documents, consoles, substitution, console, |_, _| {});
+        first_pass_batch(job, &documents, consoles, substitution, console, |_, _, file_waits| {
+            waits.push(file_waits);
+        });
     }
     // A secret that cannot be had (a vault off the allow-list, say) does not end the run
     // yet: the values that can be had are still encoded, since a value that cannot be
@@ -102,47 +114,162 @@ pub fn run(
     if console.exit == Exit::Input {
         return;
     }
-    substitution.prepare(console);
-    if console.exit != Exit::Success {
-        check_encoding(job, &*substitution, console);
-        return;
-    }
 
+    // Each file is encoded and staged as soon as the secrets it waits for are in, while
+    // the others are still being fetched. A dry run shows its diffs once every secret is
+    // in, as they are made. Results and messages are passed on in input order.
     remove_stale(job);
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
-    for batch in job.inputs.chunks(BATCH) {
-        let mut consoles = holds(console, batch.len());
-        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
-        for held in consoles {
-            console.release(held);
-        }
-        let prepared: Vec<Option<Prepared<'_>>> = documents.iter().map(|_| None).collect();
-        let ready: Vec<bool> = documents.iter().map(Option::is_some).collect();
-        let batch = Batch { documents: &documents, prepared: &prepared, ready: &ready };
-        second_pass_batch(&batch, &*substitution, &mut writer, console, stdout);
+    let mut schedule = Schedule::new(waits);
+    let mut pass = Pass::new(job, console, stdin);
+    let early = !job.dry_run;
+    if early {
+        pass.write(&*substitution, &mut writer.stage, &schedule.ready_at_start());
     }
+    substitution.prepare(console, &mut |substitution, numbers| {
+        let ready = schedule.arrived(numbers);
+        if early {
+            pass.write(substitution, &mut writer.stage, &ready);
+        }
+    });
+    // Nothing is written after a failure; the files whose secrets did not all arrive are
+    // still encoded with the values that did, to report what could not be written too.
+    let failed = console.exit != Exit::Success;
+    let left: Vec<usize> = (0..job.inputs.len()).filter(|&i| !pass.is_done(i)).collect();
+    for chunk in left.chunks(BATCH) {
+        if failed {
+            pass.check(&*substitution, chunk);
+        } else {
+            pass.write(&*substitution, &mut writer.stage, chunk);
+        }
+        pass.pass_on(console, (!failed).then_some(&mut writer), stdout);
+    }
+    pass.pass_on(console, (!failed).then_some(&mut writer), stdout);
     if console.exit != Exit::Success {
         return;
     }
     finish(writer, console, stdout);
 }
 
-/// Encodes every file and writes nothing, for a run that has already failed: it still
-/// reports each value that could not be written.
-fn check_encoding(job: &Job, substitution: &dyn Substitution, console: &mut Console) {
-    let mut stdin = None;
-    for batch in job.inputs.chunks(BATCH) {
-        let mut consoles = holds(console, batch.len());
-        let documents = read_batch(job, batch, &mut stdin, &mut consoles);
+/// The second pass of a run that waits for its secrets: files are written in any order,
+/// and their results and messages passed on in input order.
+struct Pass<'j> {
+    job: &'j Job,
+    /// A held console, from which each file's own console is made.
+    template: Console,
+    /// Stdin, as the first pass read it.
+    stdin: Option<Document>,
+    /// Each file's messages and result, until passed on.
+    done: Vec<Option<(Console, Written)>>,
+    /// How many files, from the first, have had their results passed on.
+    passed_on: usize,
+}
+
+impl<'j> Pass<'j> {
+    fn new(job: &'j Job, console: &Console, stdin: Option<Document>) -> Self {
+        let done = job.inputs.iter().map(|_| None).collect();
+        Self { job, template: console.hold(), stdin, done, passed_on: 0 }
+    }
+
+    fn is_done(&self, file: usize) -> bool {
+        file < self.passed_on || self.done[file].is_some()
+    }
+
+    /// Reads, encodes and stages the files `indices`, in batches, on every core.
+    fn write(&mut self, substitution: &dyn Substitution, stage: &mut Stage, indices: &[usize]) {
+        let job = self.job;
+        for chunk in indices.chunks(BATCH) {
+            let inputs: Vec<&Input> = chunk.iter().map(|&i| &job.inputs[i]).collect();
+            let mut consoles = holds(&self.template, chunk.len());
+            let documents = read_batch(job, &inputs, &mut self.stdin, &mut consoles);
+            let ready: Vec<bool> = documents.iter().map(Option::is_some).collect();
+            let prepared: Vec<Option<Prepared<'_>>> = documents.iter().map(|_| None).collect();
+            let batch = Batch { documents: &documents, prepared: &prepared, ready: &ready };
+            let written = encode_batch(&batch, substitution, stage, job, consoles);
+            for (&i, result) in chunk.iter().zip(written) {
+                self.done[i] = Some(result);
+            }
+        }
+    }
+
+    /// Encodes the files `indices` and writes nothing, for a run that has failed: it still
+    /// reports each value that could not be written.
+    fn check(&mut self, substitution: &dyn Substitution, indices: &[usize]) {
+        let job = self.job;
+        let inputs: Vec<&Input> = indices.iter().map(|&i| &job.inputs[i]).collect();
+        let mut consoles = holds(&self.template, indices.len());
+        let documents = read_batch(job, &inputs, &mut self.stdin, &mut consoles);
         each(job, &mut consoles, |i, console| {
             if let Some((document, text)) = documents[i].as_ref().and_then(|d| Some((d, d.text()?)))
             {
                 encode(document, text, None, substitution, false, console);
             }
         });
-        for held in consoles {
-            console.release(held);
+        for (&i, held) in indices.iter().zip(consoles) {
+            self.done[i] = Some((held, Written::Nothing));
         }
+    }
+
+    /// Passes on, in input order, the results of the files done so far up to the first
+    /// file not done: messages to `console`, results to `writer` if the run writes.
+    fn pass_on(
+        &mut self,
+        console: &mut Console,
+        mut writer: Option<&mut Writer<'_>>,
+        stdout: &mut dyn Write,
+    ) {
+        while let Some((held, written)) = self.done.get_mut(self.passed_on).and_then(Option::take) {
+            console.release(held);
+            if let Some(writer) = writer.as_deref_mut() {
+                writer.take(written, stdout);
+            }
+            self.passed_on += 1;
+        }
+    }
+}
+
+/// Which files can be written, as the secrets they wait for arrive.
+struct Schedule {
+    /// For each file, how many of the secrets it waits for have not arrived.
+    missing: Vec<usize>,
+    /// For each secret, the files that wait for it.
+    waiting: Vec<Vec<usize>>,
+}
+
+impl Schedule {
+    /// A schedule for files that wait for these secrets (each file's numbers distinct).
+    fn new(waits: Vec<Vec<usize>>) -> Self {
+        let mut waiting: Vec<Vec<usize>> = Vec::new();
+        let missing = waits.iter().map(Vec::len).collect();
+        for (file, numbers) in waits.into_iter().enumerate() {
+            for number in numbers {
+                if waiting.len() <= number {
+                    waiting.resize_with(number + 1, Vec::new);
+                }
+                waiting[number].push(file);
+            }
+        }
+        Self { missing, waiting }
+    }
+
+    /// The files that wait for nothing.
+    fn ready_at_start(&self) -> Vec<usize> {
+        (0..self.missing.len()).filter(|&file| self.missing[file] == 0).collect()
+    }
+
+    /// The files that these secrets, just arrived, leave waiting for nothing.
+    fn arrived(&mut self, numbers: &[usize]) -> Vec<usize> {
+        let mut ready = Vec::new();
+        for &number in numbers {
+            for &file in self.waiting.get(number).map_or(&[][..], Vec::as_slice) {
+                self.missing[file] -= 1;
+                if self.missing[file] == 0 {
+                    ready.push(file);
+                }
+            }
+        }
+        ready.sort_unstable();
+        ready
     }
 }
 
@@ -168,7 +295,7 @@ fn run_in_one_pass(
         let documents = read_batch(job, batch, &mut stdin, &mut consoles);
         let mut ready = vec![false; batch.len()];
         let prepared =
-            first_pass_batch(job, &documents, consoles, substitution, console, |i, console| {
+            first_pass_batch(job, &documents, consoles, substitution, console, |i, console, _| {
                 // Every file is still read, to report every problem of the first pass.
                 if console.exit != Exit::Input {
                     check_destination_of(job, number * BATCH + i, &batch[i], &mut destinations);
@@ -187,7 +314,7 @@ fn run_in_one_pass(
     if console.exit == Exit::Input {
         return;
     }
-    substitution.prepare(console);
+    substitution.prepare(console, &mut |_, _| {});
     console.release(encoding);
     if console.exit != Exit::Success {
         return;
@@ -264,43 +391,45 @@ fn each<R: Send>(
 }
 
 /// Reads the files of a batch; problems go to each file's console.
-fn read_batch(
+fn read_batch<I: Borrow<Input> + Sync>(
     job: &Job,
-    batch: &[Input],
+    batch: &[I],
     stdin: &mut Option<Document>,
     consoles: &mut [Console],
 ) -> Vec<Option<Document>> {
     if is_parallel(job) {
-        each(job, consoles, |i, console| read(job, &batch[i], &mut None, console))
+        each(job, consoles, |i, console| read(job, batch[i].borrow(), &mut None, console))
     } else {
         consoles
             .iter_mut()
             .zip(batch)
-            .map(|(console, input)| read(job, input, stdin, console))
+            .map(|(console, input)| read(job, input.borrow(), stdin, console))
             .collect()
     }
 }
 
 /// The first pass over a batch read with `consoles`: each file is scanned and placed
 /// (in parallel), then in input order its messages are passed on, its placeholders shown
-/// to the substitution, and `then` called with its index. Returns what was placed.
+/// to the substitution, and `then` called with its index and the secrets it waits for.
+/// Returns what was placed.
 fn first_pass_batch<'d>(
     job: &Job,
     documents: &'d [Option<Document>],
     mut consoles: Vec<Console>,
     substitution: &mut dyn Substitution,
     console: &mut Console,
-    mut then: impl FnMut(usize, &mut Console),
+    mut then: impl FnMut(usize, &mut Console, Vec<usize>),
 ) -> Vec<Option<Prepared<'d>>> {
     let prepared = each(job, &mut consoles, |i, console| {
         documents[i].as_ref().and_then(|document| place(job, document, console))
     });
     for (i, held) in consoles.into_iter().enumerate() {
         console.release(held);
-        if let (Some(document), Some(prepared)) = (&documents[i], &prepared[i]) {
-            visit(document, prepared, substitution, console);
-        }
-        then(i, console);
+        let waits = match (&documents[i], &prepared[i]) {
+            (Some(document), Some(prepared)) => visit(document, prepared, substitution, console),
+            _ => Vec::new(),
+        };
+        then(i, console, waits);
     }
     prepared
 }
@@ -326,20 +455,25 @@ fn place<'d>(job: &Job, document: &'d Document, console: &mut Console) -> Option
 }
 
 /// Shows each placeholder of a placed file, outside comments, to the substitution.
+/// Returns the secrets the file waits for, each once.
 fn visit(
     document: &Document,
     prepared: &Prepared<'_>,
     substitution: &mut dyn Substitution,
     console: &mut Console,
-) {
+) -> Vec<usize> {
+    let mut waits = Vec::new();
     for i in prepared.data() {
         if let ItemKind::Placeholder(placeholder) = &prepared.items[i].kind {
             let span = prepared.span(i);
             let at =
                 UseSite { path: document.path().to_owned(), line: span.line, column: span.column };
-            substitution.visit(placeholder, &prepared.sites[i], &at, console);
+            waits.extend(substitution.visit(placeholder, &prepared.sites[i], &at, console));
         }
     }
+    waits.sort_unstable();
+    waits.dedup();
+    waits
 }
 
 /// Refuses, before anything is written, a destination of input `index` that must not be
@@ -433,37 +567,58 @@ fn second_pass_batch(
     console: &mut Console,
     stdout: &mut dyn Write,
 ) {
-    let (job, Batch { documents, prepared, ready }) = (writer.job, batch);
+    let consoles = holds(console, batch.documents.len());
+    let written = encode_batch(batch, substitution, &mut writer.stage, writer.job, consoles);
+    for (held, written) in written {
+        console.release(held);
+        writer.take(written, stdout);
+    }
+}
+
+/// Encodes and writes the files of a batch marked ready (in parallel), each with its own
+/// console of `consoles`; returns them with each file's result, in batch order.
+fn encode_batch(
+    batch: &Batch<'_, '_>,
+    substitution: &dyn Substitution,
+    stage: &mut Stage,
+    job: &Job,
+    mut consoles: Vec<Console>,
+) -> Vec<(Console, Written)> {
+    let Batch { documents, prepared, ready } = batch;
+    let mut ready = ready.to_vec();
     // Only a mirror or `-o FILE` can lack the folders it writes into.
-    let makes_folders = matches!(job.target, Target::Mirror(_) | Target::File(_));
-    let to_write =
-        documents.iter().zip(*ready).filter_map(|(d, &ready)| d.as_ref().filter(|_| ready));
-    for document in to_write.filter(|_| makes_folders) {
-        if let Some(destination) = destination(job, document, true) {
-            if let Err(error) = writer.stage.make_folder_for(&destination) {
-                console.error(Exit::Input, error_chain(&error));
-                return;
+    if matches!(job.target, Target::Mirror(_) | Target::File(_)) {
+        for (i, console) in consoles.iter_mut().enumerate() {
+            let destination = documents[i].as_ref().and_then(|d| destination(job, d, true));
+            if let Some(destination) = destination.filter(|_| ready[i]) {
+                if let Err(error) = stage.make_folder_for(&destination) {
+                    console.error(Exit::Input, error_chain(&error));
+                    ready[i] = false;
+                }
             }
         }
     }
-    let mut consoles = holds(console, documents.len());
     let written = each(job, &mut consoles, |i, console| match &documents[i] {
         Some(document) if ready[i] => {
             second_pass(job, document, prepared[i].as_ref(), substitution, console)
         }
         _ => Written::Nothing,
     });
-    for (held, written) in consoles.into_iter().zip(written) {
-        console.release(held);
+    consoles.into_iter().zip(written).collect()
+}
+
+impl Writer<'_> {
+    /// Takes the result of one file, in input order.
+    fn take(&mut self, written: Written, stdout: &mut dyn Write) {
         match written {
             Written::Nothing => {}
             Written::Diff(diff) => {
                 let _ = stdout.write_all(diff.as_bytes());
             }
             // Moved, not copied: a large file must not cost its size twice.
-            Written::Stdout(bytes) if writer.stdout.is_empty() => writer.stdout = bytes,
-            Written::Stdout(bytes) => writer.stdout.extend_from_slice(&bytes),
-            Written::Staged(staged) => writer.stage.push(staged),
+            Written::Stdout(bytes) if self.stdout.is_empty() => self.stdout = bytes,
+            Written::Stdout(bytes) => self.stdout.extend_from_slice(&bytes),
+            Written::Staged(staged) => self.stage.push(staged),
         }
     }
 }
@@ -695,4 +850,21 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Schedule;
+
+    #[test]
+    fn files_are_ready_once_every_secret_they_wait_for_has_arrived() {
+        // Files 0 and 3 wait for nothing; 1 for secrets 0 and 2; 2 for secret 2; 4 for 5.
+        let mut schedule = Schedule::new(vec![vec![], vec![0, 2], vec![2], vec![], vec![5]]);
+        assert_eq!(schedule.ready_at_start(), [0, 3]);
+        assert_eq!(schedule.arrived(&[2]), [2]);
+        assert_eq!(schedule.arrived(&[1]), Vec::<usize>::new());
+        assert_eq!(schedule.arrived(&[5, 0]), [1, 4]);
+        // A secret no file waits for, or beyond every number seen, readies nothing.
+        assert_eq!(schedule.arrived(&[9]), Vec::<usize>::new());
+    }
 }

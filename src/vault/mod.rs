@@ -17,10 +17,21 @@ pub struct Lookup {
     pub first_use: UseSite,
 }
 
+/// What a source answers for one lookup.
+pub type Answer = Result<SecretValue, ResolveError>;
+
 /// A source of secret values.
 pub trait SecretSource: Sync {
     /// Resolves every lookup; the answer at index `i` belongs to `lookups[i]`.
-    fn resolve(&self, lookups: &[Lookup]) -> Vec<Result<SecretValue, ResolveError>>;
+    fn resolve(&self, lookups: &[Lookup]) -> Vec<Answer>;
+
+    /// Resolves every lookup, handing each answer to `answer` with its index as soon as
+    /// it is known (on any thread), so that files can be written while others wait.
+    fn resolve_each(&self, lookups: &[Lookup], answer: &(dyn Fn(usize, Answer) + Sync)) {
+        for (i, result) in self.resolve(lookups).into_iter().enumerate() {
+            answer(i, result);
+        }
+    }
 
     /// Whether answers come from this machine at once (no vault is asked), so that a
     /// run can resolve each secret as it meets it.

@@ -228,3 +228,50 @@ fn a_value_that_cannot_be_written_outranks_a_missing_secret() {
     expect(&run_kv(s.path(), &s, &emulators, &args, "5"), 3);
     expect(&local.output().unwrap(), 3);
 }
+
+/// Files are written as their secrets arrive, whatever order the vault answers in: the
+/// files, and the messages of a failed run, are those of a run that waited for all.
+#[test]
+fn answers_in_any_order_give_the_same_files_and_messages() {
+    let pairs: Vec<(String, String)> =
+        (0..12).map(|i| (format!("kv-app/s{i}"), format!("value-{i} #'\"$"))).collect();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let emulators = emulators(&pairs);
+    let emulator = &emulators["kv-app"];
+    // The first secret used answers last.
+    for i in 0..12u64 {
+        let delay = std::time::Duration::from_millis(20 * (12 - i));
+        emulator.fault(&format!("s{i}"), Fault::Latency(delay), None);
+    }
+    let s = Scratch::new();
+    for f in 0..6 {
+        let text = format!("a: \"$<kv:kv-app/s{f}>\"\nb: '$<kv:kv-app/s{}>'\n", 11 - f);
+        s.write(&format!("tree/f{f}.yaml"), text);
+    }
+    s.write("tree/plain.txt", "no placeholders\n");
+    let args = ["render", "tree", "-o", "out", "--concurrency", "4"];
+    let output = run_kv(s.path(), &s, &emulators, &args, "5");
+    assert_exit(&output, 0);
+    let secrets = s.secrets(&pairs);
+    let mut local = guzzle_kv(s.path());
+    local.args(["render", "tree", "-o", "local", "--secrets-file"]).arg(&secrets);
+    assert_exit(&local.output().unwrap(), 0);
+    assert_eq!(s.files("out"), s.files("local"));
+    for name in s.files("out") {
+        assert_eq!(s.read(&format!("out/{name}")), s.read(&format!("local/{name}")), "{name}");
+    }
+
+    // Two missing secrets, the later-used one answered first: reported in order of use,
+    // and nothing is written or left behind.
+    emulator.fault("gone-first", Fault::Latency(std::time::Duration::from_millis(300)), None);
+    s.write("tree/f0.yaml", "a: $<kv:kv-app/gone-first>\n");
+    s.write("tree/f1.yaml", "a: $<kv:kv-app/gone-later>\n");
+    let args = ["render", "tree", "-o", "again", "--concurrency", "4"];
+    let output = run_kv(s.path(), &s, &emulators, &args, "5");
+    assert_exit(&output, 3);
+    let err = stderr(&output);
+    let (first, later) = (err.find("kv-app/gone-first"), err.find("kv-app/gone-later"));
+    assert!(first.is_some() && first < later, "{err}");
+    assert!(!s.path().join("again").exists());
+    assert!(s.files("tree").iter().all(|f| !f.contains(".guzzle-kv-")), "{:?}", s.files("tree"));
+}

@@ -12,17 +12,19 @@ use tokio::sync::Semaphore;
 use crate::secret::SecretValue;
 use crate::vault::keyvault::KeyVaultSource;
 use crate::vault::keyvault::progress::Progress;
-use crate::vault::{Lookup, ResolveError};
+use crate::vault::{Answer, Lookup, ResolveError};
 
-type Answer = Result<SecretValue, ResolveError>;
-
-/// Resolves every lookup; the answer at index `i` belongs to `lookups[i]`.
-pub(crate) async fn fetch_all(source: &KeyVaultSource, lookups: &[Lookup]) -> Vec<Answer> {
-    let mut answers: Vec<Option<Answer>> = vec![None; lookups.len()];
+/// Resolves every lookup, handing each answer to `answer` with the lookup's index as it
+/// arrives.
+pub(crate) async fn fetch_all(
+    source: &KeyVaultSource,
+    lookups: &[Lookup],
+    answer: &(dyn Fn(usize, Answer) + Sync),
+) {
     let mut by_vault: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, lookup) in lookups.iter().enumerate() {
         match source.refusal(lookup) {
-            Some(err) => answers[i] = Some(Err(err)),
+            Some(err) => answer(i, Err(err)),
             None => by_vault.entry(lookup.id.vault.to_ascii_lowercase()).or_default().push(i),
         }
     }
@@ -30,14 +32,9 @@ pub(crate) async fn fetch_all(source: &KeyVaultSource, lookups: &[Lookup]) -> Ve
     let remote = by_vault.values().map(Vec::len).sum();
     let progress = Progress::start(remote, source.progress);
     let semaphore = Semaphore::new(source.concurrency);
-    let context = Context { source, lookups, semaphore: &semaphore, progress: &progress };
-    let vaults = by_vault.iter().map(|(vault, indices)| context.fetch_vault(vault, indices));
-    for (i, answer) in join_all(vaults).await.into_iter().flatten() {
-        answers[i] = Some(answer);
-    }
+    let context = Context { source, lookups, semaphore: &semaphore, progress: &progress, answer };
+    join_all(by_vault.iter().map(|(vault, indices)| context.fetch_vault(vault, indices))).await;
     progress.finish();
-
-    answers.into_iter().map(|a| a.expect("every lookup is answered")).collect()
 }
 
 struct Context<'a> {
@@ -45,31 +42,42 @@ struct Context<'a> {
     lookups: &'a [Lookup],
     semaphore: &'a Semaphore,
     progress: &'a Progress,
+    answer: &'a (dyn Fn(usize, Answer) + Sync),
 }
 
 impl Context<'_> {
     /// One vault: the first lookup alone (it meets the challenge and gets the token), then
     /// the others together.
-    async fn fetch_vault(&self, vault: &str, indices: &[usize]) -> Vec<(usize, Answer)> {
+    async fn fetch_vault(&self, vault: &str, indices: &[usize]) {
         let client = match self.source.client(vault) {
             Ok(client) => client,
-            Err(err) => return indices.iter().map(|&i| (i, Err(err.clone()))).collect(),
+            Err(err) => {
+                for &i in indices {
+                    (self.answer)(i, Err(err.clone()));
+                }
+                return;
+            }
         };
         let (&first, rest) = indices.split_first().expect("a vault group is never empty");
         let first_answer = self.fetch_one(&client, first).await;
 
         // Without a token the others would fail the same way; do not ask again.
         if let Err(err @ ResolveError::Unauthenticated { .. }) = &first_answer {
-            let mut answers: Vec<_> = rest.iter().map(|&i| (i, Err(err.clone()))).collect();
+            for &i in rest {
+                (self.answer)(i, Err(err.clone()));
+            }
             self.progress.advance(rest.len());
-            answers.push((first, first_answer));
-            return answers;
+            (self.answer)(first, first_answer);
+            return;
         }
+        (self.answer)(first, first_answer);
 
-        let others = join_all(rest.iter().map(|&i| self.fetch_one(&client, i))).await;
-        let mut answers = vec![(first, first_answer)];
-        answers.extend(rest.iter().copied().zip(others));
-        answers
+        let client = &client;
+        join_all(rest.iter().map(|&i| async move {
+            let answer = self.fetch_one(client, i).await;
+            (self.answer)(i, answer);
+        }))
+        .await;
     }
 
     async fn fetch_one(&self, client: &Arc<SecretClient>, index: usize) -> Answer {

@@ -24,8 +24,7 @@ pub use check::CheckOutcome;
 pub use endpoint::{UrlOrigin, VaultUrl, key_vault_domains};
 
 use crate::cli::{AuthKind, Cloud, VaultArgs};
-use crate::secret::SecretValue;
-use crate::vault::{Lookup, ResolveError, SecretSource};
+use crate::vault::{Answer, Lookup, ResolveError, SecretSource};
 use auth::{ChainCredential, CredentialSpec};
 use endpoint::VaultEndpoint;
 use retry::RetryPolicy;
@@ -305,8 +304,17 @@ impl KeyVaultSource {
 }
 
 impl SecretSource for KeyVaultSource {
-    fn resolve(&self, lookups: &[Lookup]) -> Vec<Result<SecretValue, ResolveError>> {
-        self.runtime.block_on(fetch::fetch_all(self, lookups))
+    fn resolve(&self, lookups: &[Lookup]) -> Vec<Answer> {
+        let answers: Mutex<Vec<Option<Answer>>> = Mutex::new(vec![None; lookups.len()]);
+        self.resolve_each(lookups, &|i, answer| {
+            answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(answer);
+        });
+        let answers = answers.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        answers.into_iter().map(|a| a.expect("every lookup is answered")).collect()
+    }
+
+    fn resolve_each(&self, lookups: &[Lookup], answer: &(dyn Fn(usize, Answer) + Sync)) {
+        self.runtime.block_on(fetch::fetch_all(self, lookups, answer));
     }
 }
 
