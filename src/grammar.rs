@@ -21,7 +21,7 @@ impl Rule {
             Self::version => "a version",
             Self::slash => "`/`",
             Self::close => "`>`",
-            Self::near_miss => "a near miss",
+            Self::near_miss | Self::near_angle | Self::near_other => "a near miss",
             Self::near_bracket => "`<`",
             Self::near_source => "`kv`",
             Self::near_separator => "`:`",

@@ -96,7 +96,11 @@ fn trim_previous(items: &mut [Item<'_>], next: usize) {
 /// to move on. After a malformed placeholder the scan resumes behind `$<kv:`, so that a
 /// good placeholder later on the same line is still found.
 fn classify(rest: &str) -> Option<(ItemKind<'_>, usize, usize)> {
-    if !matches!(rest.as_bytes().get(1), Some(b'$' | b'<' | b'{' | b'(' | b'[')) {
+    // Only these can follow the `$` of an escape, a placeholder or a near miss.
+    if !matches!(
+        rest.as_bytes().get(1),
+        Some(b'$' | b'<' | b'{' | b'(' | b'[' | b' ' | b'k' | b'K')
+    ) {
         return None;
     }
     if let Some(known) = Known::recall(rest) {
@@ -283,16 +287,24 @@ fn no_default(problem: &names::NameProblem) -> &'static str {
 
 /// The help line of a near miss: the prefix to write, and what differs from it.
 fn near_miss_help(shown: &str) -> String {
-    let mut chars = shown.chars();
-    chars.next(); // The `$`.
-    let bracket = chars.next().unwrap_or('<');
-    let rest = chars.as_str();
+    let after_dollar = &shown[1..];
+    let rest = after_dollar.trim_start_matches([' ', '<', '{', '(', '[']);
+    let opening = &after_dollar[..after_dollar.len() - rest.len()];
     let separator = rest.chars().last().unwrap_or(':');
     let source = &rest[..rest.len() - separator.len_utf8()];
 
     let mut fixes = Vec::new();
-    if bracket != '<' {
-        fixes.push(format!("it opens with `<`, not `{bracket}`"));
+    if opening.contains(' ') {
+        fixes.push("`$<` has no blank in it".to_owned());
+    }
+    let bracket = opening.replace(' ', "");
+    match bracket.as_str() {
+        "<" => {}
+        "" => fixes.push("`$` is followed by `<`".to_owned()),
+        _ if bracket.chars().all(|c| c == '<') => {
+            fixes.push(format!("it opens with one `<`, not `{bracket}`"));
+        }
+        _ => fixes.push(format!("it opens with `<`, not `{bracket}`")),
     }
     if source.eq_ignore_ascii_case("kv") {
         if source != "kv" {
@@ -518,6 +530,12 @@ mod tests {
         near_misses: "$<KV:a/b> ${kv:a/b} $<vault:a/b> $<kv a/b> ${kvx}" =>
             [("1:1", "near $<KV:"), ("1:11", "near ${kv:"), ("1:21", "near $<vault:"),
              ("1:34", "near $<kv ")];
+        // A fresh user's list of typos that passed unnoticed.
+        more_near_misses: "$<kv;a $<kv=a $<kv.a $< kv:a $<<kv:a $kv:a $ <kv:a $<secret:a $<kv-app/x>" =>
+            [("1:1", "near $<kv;"), ("1:8", "near $<kv="), ("1:15", "near $<kv."),
+             ("1:22", "near $< kv:"), ("1:30", "near $<<kv:"), ("1:38", "near $kv:"),
+             ("1:44", "near $ <kv:"), ("1:52", "near $<secret:"), ("1:63", "near $<kv-")];
+        other_tools_parameters_are_no_near_miss: "${vault.url} ${kv-default} $kv $kvx: $<kvx:" => [];
         end_of_input: "x $<kv:" =>
             [("1:3", "malformed placeholder: unterminated placeholder: expected a vault name before the end of the line")];
     }
@@ -548,6 +566,11 @@ mod tests {
                 "$(Kv:",
                 "write `$<kv:`: it opens with `<`, not `(`; the prefix is case-sensitive: `kv`, not `Kv`",
             ),
+            ("$kv:", "write `$<kv:`: `$` is followed by `<`"),
+            ("$<<kv:", "write `$<kv:`: it opens with one `<`, not `<<`"),
+            ("$ <kv:", "write `$<kv:`: `$<` has no blank in it"),
+            ("$<kv-", "write `$<kv:`: `kv` is followed by `:`, not `-`"),
+            ("$<secret:", "write `$<kv:`: the source is always `kv`, not `secret`"),
         ];
         for (shown, expected) in cases {
             assert_eq!(near_miss_help(shown), expected, "{shown}");
