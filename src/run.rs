@@ -1,6 +1,7 @@
 //! From parsed arguments to an exit code: logging, colour, configuration, and one
 //! function per command.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -440,7 +441,11 @@ fn lint(
             console.error(Exit::Input, error);
         }
     }
-    let files_checked = outcomes.iter().filter(|o| !matches!(o, Linted::Unreadable(_))).count();
+    let files_checked = outcomes
+        .iter()
+        .filter(|o| !matches!(o, Linted::Unreadable(_) | Linted::Unscannable(_)))
+        .count();
+    let not_linted = outcomes.len() - files_checked;
     let findings = Findings {
         files: outcomes
             .iter()
@@ -467,7 +472,12 @@ fn lint(
     let mut summary = Vec::new();
     let _ = reporter.summary(&findings, &mut summary);
     if !summary.is_empty() && !console.is_quiet() {
-        console.note(String::from_utf8_lossy(&summary).trim_end());
+        let mut line = String::from_utf8_lossy(&summary).trim_end().to_owned();
+        if not_linted > 0 {
+            let files = if not_linted == 1 { "file" } else { "files" };
+            let _ = write!(line, "; {not_linted} {files} could not be linted");
+        }
+        console.note(line);
     }
     if findings.summary().errors > 0 {
         console.exit = console.exit.max(Exit::Findings);

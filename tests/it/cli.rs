@@ -261,6 +261,10 @@ fn utf16_files_with_placeholders_are_refused() {
         assert_exit(&output, 2);
         assert!(stderr(&output).contains("is UTF-16 and holds `$<kv:`"), "{}", stderr(&output));
     }
+    // The summary does not count it among the files linted.
+    let output = run(s.path(), &["lint", "tree"]);
+    let err = stderr(&output);
+    assert!(err.contains("0 errors, 0 warnings in 0 files; 1 file could not be linted"), "{err}");
     assert!(!s.path().join("out").exists());
     let utf32: Vec<u8> =
         "\u{feff}a: $<kv:kv-app/a>\n".chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
