@@ -208,6 +208,8 @@ fn interpret<'a>(text: &'a str, parsed: Parsed<'a>) -> Option<(ItemKind<'a>, usi
         }
         Err(error) if PlaceholderParser::parse(Rule::opening, text).is_ok() => {
             let end = error_offset(&error).clamp(ESCAPED.len(), text.len());
+            // A `>` where a name was wanted (`$<kv:kv-db/>`) closes what was meant.
+            let end = if text[end..].starts_with('>') { end + 1 } else { end };
             let malformed = Malformed { message: describe(&error, text) };
             Some((ItemKind::Malformed(malformed), end, ESCAPED.len()))
         }
@@ -538,6 +540,17 @@ mod tests {
         other_tools_parameters_are_no_near_miss: "${vault.url} ${kv-default} $kv $kvx: $<kvx:" => [];
         end_of_input: "x $<kv:" =>
             [("1:3", "malformed placeholder: unterminated placeholder: expected a vault name before the end of the line")];
+    }
+
+    /// A fresh user's report: the span of `$<kv:kv-db/>` stopped short of its `>`.
+    #[test]
+    fn a_malformed_placeholder_closed_early_spans_its_close() {
+        for (text, len) in [("$<kv:kv-db/>", 12), ("$<kv:>", 6), ("$<kv:a/b/>x", 10), ("$<kv:a", 6)]
+        {
+            let items = scan(text);
+            assert!(matches!(items[0].kind, ItemKind::Malformed(_)), "{text}");
+            assert_eq!(items[0].span.len, len, "{text}");
+        }
     }
 
     #[test]
