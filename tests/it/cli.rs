@@ -400,16 +400,16 @@ fn help_documents_exit_codes_and_completions_work() {
 #[test]
 fn a_closed_stdout_exits_zero() {
     let s = Scratch::new();
-    let big = "a: $<kv:kv-app/a>\n".repeat(20_000);
-    s.write("a.yml", &big);
+    s.write("a.yml", "a: $<kv:kv-app/a>\n".repeat(20_000));
+    s.write("b.yml", "a: $<kv:kv_app/a>\n".repeat(20_000));
     // `lint` too, though it has findings the reader never saw (20,000 KV002).
-    for command in ["databricks a.yml", "lint a.yml", "lint a.yml --output-format json"] {
+    for command in ["databricks a.yml", "lint b.yml", "lint b.yml --output-format json"] {
         let bin = assert_cmd::cargo::cargo_bin("guzzle-kv");
         let status = std::process::Command::new("bash")
             .current_dir(s.path())
             .arg("-c")
             .arg(format!(
-                "'{}' {command} | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}",
+                "'{}' {command} 2>/dev/null | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}",
                 bin.display()
             ))
             .status()
