@@ -37,7 +37,7 @@ pub struct ReadError {
 }
 
 /// A file whose reader gave up, so the context of its placeholders is unknown.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{}:{span}: {problem}", path.display())]
 pub struct SyntaxError {
     /// The file.

@@ -421,7 +421,11 @@ fn lint(
             Ok(None) => crate::lint::Linted::default(),
             Err(error) => return Linted::Unscannable(error),
         };
-        if linted.findings.is_empty() { Linted::Clean } else { Linted::Found(document, linted) }
+        if linted.findings.is_empty() && linted.unreadable.is_none() {
+            Linted::Clean
+        } else {
+            Linted::Found(document, linted)
+        }
     };
     let outcomes: Vec<Linted> = if inputs.len() > 1 {
         use rayon::prelude::*;
@@ -441,6 +445,15 @@ fn lint(
             console.error(Exit::Input, error);
         }
     }
+    // A file its reader gave up on was linted only in part: KV101 needs its keys.
+    let mut read_in_part = 0;
+    for outcome in &outcomes {
+        if let Linted::Found(_, crate::lint::Linted { unreadable: Some(error), .. }) = outcome {
+            console.error(Exit::Input, error);
+            console.help("plaintext credentials were not looked for in this file; fix its syntax, or pass --file-type text to lint it as text");
+            read_in_part += 1;
+        }
+    }
     let files_checked = outcomes
         .iter()
         .filter(|o| !matches!(o, Linted::Unreadable(_) | Linted::Unscannable(_)))
@@ -450,12 +463,14 @@ fn lint(
         files: outcomes
             .iter()
             .filter_map(|outcome| match outcome {
-                Linted::Found(document, linted) => Some(FileFindings {
-                    path: document.path(),
-                    text: document.text().unwrap_or_default(),
-                    diagnostics: &linted.findings,
-                    masks: &linted.masks,
-                }),
+                Linted::Found(document, linted) if !linted.findings.is_empty() => {
+                    Some(FileFindings {
+                        path: document.path(),
+                        text: document.text().unwrap_or_default(),
+                        diagnostics: &linted.findings,
+                        masks: &linted.masks,
+                    })
+                }
                 _ => None,
             })
             .collect(),
@@ -473,9 +488,13 @@ fn lint(
     let _ = reporter.summary(&findings, &mut summary);
     if !summary.is_empty() && !console.is_quiet() {
         let mut line = String::from_utf8_lossy(&summary).trim_end().to_owned();
+        let files =
+            |count: usize| if count == 1 { "1 file".to_owned() } else { format!("{count} files") };
         if not_linted > 0 {
-            let files = if not_linted == 1 { "file" } else { "files" };
-            let _ = write!(line, "; {not_linted} {files} could not be linted");
+            let _ = write!(line, "; {} could not be linted", files(not_linted));
+        }
+        if read_in_part > 0 {
+            let _ = write!(line, "; {} could not be read in full", files(read_in_part));
         }
         console.note(line);
     }

@@ -25,8 +25,10 @@ pub use ignore::{IgnoreRule, Ignores};
 
 use crate::cli::{Syntax, Target};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::document::SyntaxError;
 use crate::filetype::{self, FileType, Site};
 use crate::scan::{self, Item};
+use crate::span::LineIndex;
 
 /// What a lint run checks for, from the command line and the config file.
 #[derive(Clone, Debug)]
@@ -109,6 +111,9 @@ pub struct Linted {
     /// Credential text beyond the KV101 findings' own spans, which every format that
     /// shows source masks too (see [`crate::report::FileFindings::masks`]).
     pub masks: Vec<Range<usize>>,
+    /// Where the file's reader gave up (YAML only): pairs past it were not checked for
+    /// plaintext credentials, so the file was not fully linted.
+    pub unreadable: Option<SyntaxError>,
 }
 
 /// Lints one file: every rule, then inline suppressions and `[[lint.ignore]]` entries.
@@ -120,8 +125,14 @@ pub struct Linted {
 pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOptions) -> Linted {
     let items = scan::scan(text);
     let (sites, pairs) = read(file_type, text, &items);
-    let sites =
-        sites.unwrap_or_else(|_| vec![Site { in_comment: false, whole_value: true }; items.len()]);
+    let (sites, unreadable) = match sites {
+        Ok(sites) => (sites, None),
+        Err(problem) => {
+            let span = LineIndex::new(text.as_bytes()).span(problem.offset.min(text.len()), 0);
+            let error = SyntaxError { path: path.to_owned(), span, problem };
+            (vec![Site { in_comment: false, whole_value: true }; items.len()], Some(error))
+        }
+    };
     let context =
         Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
     let (mut findings, masks) = run_rules(&context);
@@ -129,7 +140,7 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
     let suppressions = suppress::Suppressions::new(text, file_type);
     findings.retain(|d| !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d));
     findings.sort_by_key(|d| (d.span.offset, d.code));
-    Linted { findings, masks }
+    Linted { findings, masks, unreadable }
 }
 
 /// The findings of [`lint_file`].

@@ -325,3 +325,27 @@ fn a_comment_after_a_quoted_value_is_left_alone_by_every_command() {
          a.yaml:2:9: warning[KV102] placeholder inside a comment is never rendered\n"
     );
 }
+
+/// A YAML file its reader gives up on cannot be checked for plaintext credentials: lint
+/// says so and exits 2 instead of passing it (a fresh user's report), while what the text
+/// scan finds is still reported.
+#[test]
+fn a_yaml_file_that_does_not_parse_is_not_passed() {
+    let s = Scratch::new();
+    s.write("conf/comma.yaml", format!("a: \"x\", b\npassword: {CANARY}\n"));
+    s.write("conf/tab.yaml", format!("password: {CANARY}\n\tk: 1\n$<kv:kv-a/>\n"));
+    let output = run(s.path(), &["lint", "conf", "--output-format", "concise"]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        stdout(&output),
+        "conf/tab.yaml:3:1: error[KV001] malformed placeholder: empty secret name\n"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("conf/comma.yaml:1:7: cannot read the file as yaml"), "{err}");
+    assert!(err.contains("conf/tab.yaml:1:11: cannot read the file as yaml"), "{err}");
+    assert!(
+        err.contains("1 error, 0 warnings in 2 files; 2 files could not be read in full"),
+        "{err}"
+    );
+    assert_no_leak(CANARY, &format!("{}{err}", stdout(&output)));
+}
