@@ -74,6 +74,12 @@ pub(super) fn encode(
                     return Err(escaped_problem(index));
                 }
                 Ok(Some(Edit::new(range, json_escape(value))))
+            } else if !stands_alone(text, range.clone()) {
+                Err(EncodeProblem::new(
+                    index,
+                    "outside a JSON string a placeholder must be a whole value, with nothing beside it",
+                )
+                .with_help("put the placeholder inside a string: \"$<kv:...>\""))
             } else if is_bare_literal(value) {
                 Ok(Some(Edit::new(range, (*value).to_owned())))
             } else {
@@ -85,6 +91,18 @@ pub(super) fn encode(
             }
         },
     ))
+}
+
+/// Whether the bare text at `range` is a whole JSON value: only blanks between it and the
+/// `:`, `[` or `,` before it (or the start) and the `,`, `]` or `}` after it (or the end).
+/// Next to other text (`-$<kv:..>`, `0$<kv:..>`, two placeholders) the value would join it
+/// into another token, whatever the value is.
+fn stands_alone(text: &str, range: std::ops::Range<usize>) -> bool {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let before = text[..range.start].trim_end_matches(blank);
+    let after = text[range.end..].trim_start_matches(blank);
+    matches!(before.chars().next_back(), None | Some(':' | '[' | ','))
+        && matches!(after.chars().next(), None | Some(',' | ']' | '}'))
 }
 
 /// Whether `value` is, by itself, a JSON number, `true`, `false` or `null`. Numbers follow
@@ -134,6 +152,23 @@ mod tests {
         }
         for value in ["01", "1.", ".5", "+1", "1e", "0x1F", "NaN", "Infinity", "True", "-", ""] {
             assert!(render(r#"{"n": $<kv:kv/s>}"#, value).is_err(), "{value:?}");
+        }
+        assert_eq!(render("[\n  $<kv:kv/s> ,\r\n$<kv:kv/s>]", "1").unwrap(), "[\n  1 ,\r\n1]");
+        assert_eq!(render("$<kv:kv/s>", "null").unwrap(), "null");
+    }
+
+    /// A fresh user's report: a bare value was checked alone, not with the text beside it.
+    #[test]
+    fn a_bare_placeholder_must_be_a_whole_value() {
+        for text in [
+            r#"{"p": $<kv:kv/s>$<kv:kv/s>}"#,
+            r#"{"p": -$<kv:kv/s>}"#,
+            r#"{"p": 0$<kv:kv/s>}"#,
+            r#"{"p": t$<kv:kv/s>}"#,
+            r#"{"p": $<kv:kv/s>1}"#,
+            r#"{"p": $<kv:kv/s> 1}"#,
+        ] {
+            assert!(render(text, "1").is_err(), "{text}");
         }
     }
 
