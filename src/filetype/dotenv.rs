@@ -67,6 +67,13 @@ impl Lexer<'_> {
         self.pos += 1;
         let blank = matches!(b, b' ' | b'\t' | b'\r');
         let mut ended_run = None;
+        // dotenvy ends the line at a line break after `\` in an unquoted value too, and
+        // drops the `\`: the run ends before it, so quotes added around the run close on
+        // its line (`K="a b"\`), not past the next line.
+        if self.state == State::UnquotedEscape && matches!(b, b'\n' | b'\r') {
+            self.state = if b == b'\n' { State::LineStart } else { State::ExpectEnd };
+            return Some(pos - 1);
+        }
         if b == b'\n' && !matches!(self.state, State::Strong | State::Weak | State::WeakEscape) {
             if self.state == State::Unquoted {
                 ended_run = Some(pos);
@@ -464,6 +471,26 @@ mod tests {
             let parsed: Vec<(String, String)> =
                 dotenvy::from_read_iter(out.as_bytes()).map(Result::unwrap).collect();
             assert_eq!(parsed, [("K".to_owned(), read.to_owned())], "{out}");
+        }
+    }
+
+    /// A fresh user's report: after `K=$<kv:..>\` the quotes closed past the next line.
+    #[test]
+    fn a_backslash_before_the_line_break_stays_outside_the_quotes() {
+        for (text, expected) in [
+            ("K=$<kv:a/b>\\\nJ=2\n", "K=\"a b\"\\\nJ=2\n"),
+            ("K=$<kv:a/b>\\\r\nJ=2\r\n", "K=\"a b\"\\\r\nJ=2\r\n"),
+            ("K=x$<kv:a/b>\\\nJ=2\n", "K=\"xa b\"\\\nJ=2\n"),
+        ] {
+            let out = render(text, "a b").unwrap();
+            assert_eq!(out, expected, "{text:?}");
+            let parsed: Vec<(String, String)> =
+                dotenvy::from_read_iter(out.as_bytes()).map(Result::unwrap).collect();
+            let wanted = if text.starts_with("K=x") { "xa b" } else { "a b" };
+            assert_eq!(parsed[0], ("K".to_owned(), wanted.to_owned()), "{out:?}");
+            if text.contains("J=2") {
+                assert_eq!(parsed[1], ("J".to_owned(), "2".to_owned()), "{out:?}");
+            }
         }
     }
 
