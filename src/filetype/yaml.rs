@@ -123,6 +123,8 @@ fn each_scalar<'t>(
                 let mut start = range.start;
                 if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     start = skip_properties(text, start, range.end);
+                } else if text[start..].starts_with(['&', '!']) {
+                    start = block_content_start(text, range.clone(), &value);
                 }
                 let in_flow = open_flows > 0;
                 visit(Found { ordinal, style, range: start..range.end, value, in_flow });
@@ -158,6 +160,29 @@ fn closing_quote_end(text: &str, span: Range<usize>, single: bool) -> usize {
         }
     }
     span.end
+}
+
+/// Where the content of a block scalar with node properties (`k: &a |`) starts: saphyr's
+/// span then begins at the properties, while without them it begins on the first content
+/// line at the block's indentation, which the encoders rely on. That is the first line
+/// after the header that is not blank, past its spaces but those the value keeps (an
+/// indentation indicator can make some of them content).
+fn block_content_start(text: &str, span: Range<usize>, value: &str) -> usize {
+    let header = skip_properties(text, span.start, span.end);
+    let Some(header_end) = text[header..span.end].find('\n') else {
+        return span.start;
+    };
+    let mut line = header + header_end + 1;
+    while let Some(end) = text[line..span.end].find('\n').map(|i| line + i) {
+        if !text[line..end].trim().is_empty() {
+            break;
+        }
+        line = end + 1;
+    }
+    let spaces = text[line..span.end].len() - text[line..span.end].trim_start_matches(' ').len();
+    let first = value.trim_start_matches('\n');
+    let kept = first.len() - first.trim_start_matches(' ').len();
+    line + spaces - kept.min(spaces)
 }
 
 /// Where a flow or quoted scalar really starts: saphyr's span begins at its node
@@ -421,14 +446,28 @@ impl ScalarJob<'_> {
                 .with_help("use a literal block scalar (`|`) or double quotes"));
             }
         }
-        let expected = self.substituted(false).ok_or_else(|| self.unreadable())?;
-        Ok((self.raw_edits(), Some(expected)))
+        // As in a literal block, a placeholder that ends the block is the end of its
+        // value: the header's chomping then keeps no final newline.
+        let tail = self.ends_the_block();
+        let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
+        let mut edits = self.raw_edits();
+        if tail {
+            edits.extend(self.chomping(0, expected.is_empty()));
+            edits.sort_by_key(|e| e.range.start);
+        }
+        Ok((edits, Some(expected)))
+    }
+
+    /// Whether only blanks follow the last item to the end of its (block) scalar.
+    fn ends_the_block(&self) -> bool {
+        let last = *self.members.last().expect("a scalar job has members");
+        self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty()
     }
 
     fn literal(&self) -> Result<Encoded, EncodeProblem> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
-        let tail = self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty();
+        let tail = self.ends_the_block();
         let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
         let mut edits = Vec::new();
         for &i in self.members {
@@ -836,6 +875,15 @@ mod tests {
             ("k: |2\n   $<kv:k/c>\n", "a\nb") => "k: |2-\n   a\n  b\n";
         nested_literal_indentation_indicator:
             ("m:\n  k: |1\n     $<kv:k/c>\n", "a\nb\n") => "m:\n  k: |1\n     a\n   b\n";
+        // A fresh user's report: with node properties saphyr's span starts at them.
+        literal_with_an_anchor: ("k: &anc |\n  $<kv:k/c>\nb: *anc\n", "a\nb") => "k: &anc |-\n  a\n  b\nb: *anc\n";
+        literal_with_a_tag: ("k: !!str |\n  $<kv:k/c>\n", "a\nb\n") => "k: !!str |\n  a\n  b\n";
+        literal_with_properties_on_their_own_line:
+            ("k: &a\n  |2\n\n   $<kv:k/c>\n", "x\ny") => "k: &a\n  |2-\n\n   x\n  y\n";
+        // A fresh user's report: `>` kept its final newline where `|` did not.
+        folded_ending_in_the_placeholder_keeps_no_newline: ("k: >\n  $<kv:k/c>\nz: 1\n", "a b") => "k: >-\n  a b\nz: 1\n";
+        folded_with_text_after_keeps_its_newline: ("k: >\n  $<kv:k/c> x\nz: 1\n", "a") => "k: >\n  a x\nz: 1\n";
+        folded_keep_becomes_strip: ("k: >+\n  $<kv:k/c>\n\nz: 1\n", "a") => "k: >-\n  a\n\nz: 1\n";
         literal_keep_counts_blank_lines_after:
             ("k: |+\n  $<kv:k/c>\n\nz: 1\n", "t\n\n") => "k: |+\n  t\n\nz: 1\n";
     }

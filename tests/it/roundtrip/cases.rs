@@ -215,7 +215,10 @@ pub(crate) const CASES: &[Case] = cases! {
     yaml_literal_seq: YAML, "l:\n  - «|\n    {P}\n»  - x\n" => "{P}", Query::Yaml(&[Key("l"), Index(0)]), yaml_literal_first;
     yaml_literal_crlf: YAML, "k: «|\r\n  line1\r\n  {P}\r\n»z: 1\r\n" => "line1\n{P}", Query::Yaml(K), yaml_literal;
     // --- YAML folded
-    yaml_folded_alone: YAML, "k: «>\n  {P}\n»z: 1\n" => "{P}\n", Query::Yaml(K), yaml_folded;
+    // A placeholder that ends a block is the end of its value, as in a literal block.
+    yaml_folded_alone: YAML, "k: «>\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
+    yaml_folded_keep_alone: YAML, "k: «>+\n  {P}\n\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
+    yaml_folded_end: YAML, "k: «>\n  line1\n  {P}\n»z: 1\n" => "line1 {P}", Query::Yaml(K), yaml_folded;
     yaml_folded_strip: YAML, "k: «>-\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
     yaml_folded_part: YAML, "k: «>\n  a {P} b\n  c\n»z: 1\n" => "a {P} b c\n", Query::Yaml(K), yaml_folded;
 
