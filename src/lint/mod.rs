@@ -124,7 +124,7 @@ pub struct Linted {
 /// before the problem; the caller reports the syntax problem itself if it wants to.
 pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOptions) -> Linted {
     let items = scan::scan(text);
-    let (sites, pairs) = read(file_type, text, &items);
+    let (sites, pairs, values) = read(file_type, text, &items);
     let (sites, unreadable) = match sites {
         Ok(sites) => (sites, None),
         Err(problem) => {
@@ -137,7 +137,7 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
         Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
     let (mut findings, masks) = run_rules(&context);
 
-    let suppressions = suppress::Suppressions::new(text, file_type);
+    let suppressions = suppress::Suppressions::new(text, file_type, &values);
     findings.retain(|d| !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d));
     findings.sort_by_key(|d| (d.span.offset, d.code));
     Linted { findings, masks, unreadable }
@@ -153,19 +153,29 @@ pub fn check_file(
     lint_file(path, text, file_type, options).findings
 }
 
-/// Where each item sits, and the file's pairs. YAML is parsed once for both, since its
-/// reader is the slowest part of a lint run.
+/// Where each item sits, the file's pairs, and where a `#` starts no comment because it
+/// is in a value (YAML's quoted and block scalars, in order). YAML is parsed once for
+/// all, since its reader is the slowest part of a lint run.
 fn read(
     file_type: FileType,
     text: &str,
     items: &[Item<'_>],
-) -> (Result<Vec<Site>, filetype::SyntaxProblem>, pairs::Pairs) {
+) -> (Result<Vec<Site>, filetype::SyntaxProblem>, pairs::Pairs, Vec<Range<usize>>) {
     if file_type == FileType::Yaml {
         let mut walk = pairs::YamlWalk::new(text);
-        let analysis = filetype::analyze_yaml(text, items, |event, range| walk.event(event, range));
-        (analysis.map(|a| a.sites(text, items)), walk.finish())
+        let mut values = Vec::new();
+        let analysis = filetype::analyze_yaml(text, items, |event, range| {
+            if let saphyr_parser::Event::Scalar(_, style, ..) = event {
+                if *style != saphyr_parser::ScalarStyle::Plain {
+                    values.push(range.clone());
+                }
+            }
+            walk.event(event, range);
+        });
+        (analysis.map(|a| a.sites(text, items)), walk.finish(), values)
     } else {
-        (filetype::sites(file_type, text, items), pairs::extract(file_type, text))
+        let sites = filetype::sites(file_type, text, items);
+        (sites, pairs::extract(file_type, text), Vec::new())
     }
 }
 

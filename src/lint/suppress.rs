@@ -3,6 +3,8 @@
 //! line directly above it. Files without inline comments (`.properties`) take the line
 //! above only; JSON and text have no comments and use `[[lint.ignore]]` instead.
 
+use std::ops::Range;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::filetype::FileType;
 
@@ -13,33 +15,48 @@ const MARKER: &str = "guzzle-kv:";
 pub(super) struct Suppressions<'t> {
     text: &'t str,
     file_type: FileType,
+    /// Text the reader took as values, where a `#` starts no comment (YAML's quoted and
+    /// block scalars), sorted.
+    values: &'t [Range<usize>],
     /// Whether the file holds a marker at all: most files hold none, and the search is
     /// made once per file, not once per finding.
     any: bool,
 }
 
 impl<'t> Suppressions<'t> {
-    pub(super) fn new(text: &'t str, file_type: FileType) -> Self {
+    /// The suppressions of `text`, whose reader took `values` as values (sorted).
+    pub(super) fn new(text: &'t str, file_type: FileType, values: &'t [Range<usize>]) -> Self {
         let any = file_type.has_comments()
             && memchr::memmem::find(text.as_bytes(), MARKER.as_bytes()).is_some();
-        Self { text, file_type, any }
+        Self { text, file_type, values, any }
     }
 
     /// Whether a comment on the finding's line, or a comment line above it, silences it.
     pub(super) fn silence(&self, finding: &Diagnostic) -> bool {
-        self.any && is_suppressed(self.text, self.file_type, finding)
+        self.any && self.is_suppressed(finding)
     }
-}
 
-fn is_suppressed(text: &str, file_type: FileType, finding: &Diagnostic) -> bool {
-    let (line, above) = lines_at(text, finding.span.offset);
-    let on_line = has_inline_comments(file_type)
-        && comment(line, file_type).is_some_and(|c| silences(c, finding.code));
-    let on_line_above = above.is_some_and(|above| {
-        comment(above, file_type)
-            .is_some_and(|c| above.trim_start().len() == c.len() && silences(c, finding.code))
-    });
-    on_line || on_line_above
+    fn is_suppressed(&self, finding: &Diagnostic) -> bool {
+        let (text, file_type) = (self.text, self.file_type);
+        let (line, above) = lines_at(text, finding.span.offset);
+        // A `#` inside a value (`|` block content) starts no comment.
+        let comment = |line: &'t str| {
+            comment(line, file_type)
+                .filter(|c| !self.in_value(c.as_ptr() as usize - text.as_ptr() as usize))
+        };
+        let on_line = has_inline_comments(file_type)
+            && comment(line).is_some_and(|c| silences(c, finding.code));
+        let on_line_above = above.is_some_and(|above| {
+            comment(above)
+                .is_some_and(|c| above.trim_start().len() == c.len() && silences(c, finding.code))
+        });
+        on_line || on_line_above
+    }
+
+    fn in_value(&self, offset: usize) -> bool {
+        let after = self.values.partition_point(|v| v.start <= offset);
+        after > 0 && self.values[after - 1].contains(&offset)
+    }
 }
 
 fn has_inline_comments(file_type: FileType) -> bool {
@@ -109,7 +126,7 @@ mod tests {
     fn suppressed(file_type: FileType, text: &str, code: Code) -> bool {
         let offset = text.find("HERE").expect("test text marks the finding");
         let span = Span { offset, len: 4, line: 1, column: 1 };
-        Suppressions::new(text, file_type).silence(&Diagnostic::new(
+        Suppressions::new(text, file_type, &[]).silence(&Diagnostic::new(
             code,
             "f".into(),
             span,

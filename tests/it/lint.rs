@@ -349,3 +349,25 @@ fn a_yaml_file_that_does_not_parse_is_not_passed() {
     );
     assert_no_leak(CANARY, &format!("{}{err}", stdout(&output)));
 }
+
+/// A suppression marker inside a YAML value (a `|` block's content, a quoted scalar's
+/// line) is text, not a comment, and silences nothing (a fresh user's report).
+#[test]
+fn a_marker_inside_a_yaml_value_silences_nothing() {
+    let s = Scratch::new();
+    s.write(
+        "a.yaml",
+        format!(
+            "db:\n  password13: |\n    {CANARY} # guzzle-kv: ignore KV101\n  \
+             token: \"a\n    # guzzle-kv: ignore KV101\n    {CANARY}\"\n  \
+             password: {CANARY} # guzzle-kv: ignore KV101\n"
+        ),
+    );
+    let output = run(s.path(), &["lint", "a.yaml", "--output-format", "concise"]);
+    assert_exit(&output, 1);
+    assert_eq!(
+        stdout(&output),
+        "a.yaml:3:5: error[KV101] plaintext credential in `password13`\n\
+         a.yaml:4:11: error[KV101] plaintext credential in `token`\n"
+    );
+}
