@@ -108,16 +108,20 @@ fn check_pair(
         masks.extend(around_items(context, value));
         return Vec::new();
     }
-    embedded::find(context.text, value, names)
-        .into_iter()
-        .filter(|e| !is_exempt(context, &e.range))
-        .map(|e| {
-            (
-                e.range,
-                format!("plaintext credential in `{key}`: `{}` holds a literal value", e.what),
-            )
-        })
-        .collect()
+    // A credential inside the value (a connection string's `Password=`, a URL's
+    // password) is masked like a credential value when it gets no finding of its own.
+    let mut found = Vec::new();
+    for embedded in embedded::find(context.text, value, names) {
+        if is_exempt(context, &embedded.range) {
+            masks.extend(around_items(context, embedded.range));
+        } else {
+            let what = embedded.what;
+            let message =
+                format!("plaintext credential in `{key}`: `{what}` holds a literal value");
+            found.push((embedded.range, message));
+        }
+    }
+    found
 }
 
 /// The parts of `range` outside the scanned items in it.

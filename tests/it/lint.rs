@@ -55,6 +55,14 @@ fn text_beside_a_malformed_placeholder_is_masked() {
         ),
     );
     s.write("conf/mixed.properties", format!("password={CANARY}$<kv:kv-app/\n"));
+    // A credential inside a connection string or URL, beside a malformed placeholder.
+    s.write(
+        "conf/conn.yml",
+        format!(
+            "conn: \"Server=x;Password={CANARY} $<kv:kv-a/>;\"\nurl: https://u:{CANARY}$<kv:x@h\n"
+        ),
+    );
+    s.write("conf/conn.properties", format!("conn=Server=x;Password={CANARY} $<kv:kv-a/>;\n"));
     for format in ["full", "concise", "json", "sarif", "github"] {
         let output = run(s.path(), &["lint", "conf", "--output-format", format]);
         assert_exit(&output, 1);
