@@ -506,7 +506,7 @@ fn check_destinations(job: &Job, console: &mut Console) {
 }
 
 /// A run that writes files first removes what killed runs left behind (SPEC section 4,
-/// "Writing"): the temporary files the walk met, and those beside each destination.
+/// "Writing"): those beside each destination, and in place the ones the walk met.
 fn remove_stale(job: &Job) {
     let dirs: Vec<PathBuf> = match &job.target {
         _ if job.dry_run => return,
@@ -518,7 +518,10 @@ fn remove_stale(job: &Job) {
     let mut dirs = dirs;
     dirs.sort();
     dirs.dedup();
-    let files = job.stale.iter().map(PathBuf::as_path);
+    // The inputs' own folders are written only in place; a run writing elsewhere leaves
+    // what it met there alone.
+    let met = if job.target == Target::InPlace { &job.stale[..] } else { &[] };
+    let files = met.iter().map(PathBuf::as_path);
     for path in crate::output::remove_stale(files, dirs.iter().map(PathBuf::as_path)) {
         tracing::debug!(path = %path.display(), "stale temporary file removed");
     }
@@ -647,10 +650,10 @@ fn second_pass(
     let rendered = document
         .text()
         .map(|text| encode(document, text, prepared, substitution, job.dry_run, console));
-    let (edits, changed): (&[Edit], bool) = match &rendered {
-        Some(Some(Rendered { edits, .. })) => (edits, true),
+    let (edits, changed, replaced): (&[Edit], bool, bool) = match &rendered {
+        Some(Some(Rendered { edits, replaced, .. })) => (edits, true, *replaced),
         Some(None) if console.exit != Exit::Success => return Written::Nothing,
-        _ => (&[], false),
+        _ => (&[], false, false),
     };
     // The result is written piece by piece from the original bytes and the edits, never
     // held whole (a large file would cost its size again).
@@ -669,7 +672,8 @@ fn second_pass(
     let Some(destination) = destination(job, document, changed) else {
         return Written::Nothing;
     };
-    let holds_secret = changed && substitution.holds_secrets();
+    // A file whose only change is an escape made literal holds no value.
+    let holds_secret = replaced && substitution.holds_secrets();
     let new_mode = if holds_secret { 0o600 } else { document.mode };
     match Staged::write(&destination, new_mode, write) {
         Ok(staged) => Written::Staged(staged),
@@ -685,6 +689,8 @@ fn second_pass(
 struct Rendered {
     edits: Vec<Edit>,
     diff: String,
+    /// Whether a placeholder was replaced (not only escapes written as literals).
+    replaced: bool,
 }
 
 /// Encodes every replacement of one file, with its diff when `with_diff`; `None` when
@@ -724,7 +730,9 @@ fn encode(
             } else {
                 String::new()
             };
-            Some(Rendered { edits, diff })
+            let replaced =
+                data.iter().any(|&i| matches!(prepared.items[i].kind, ItemKind::Placeholder(_)));
+            Some(Rendered { edits, diff, replaced })
         }
         Err(problems) => {
             for problem in problems {

@@ -512,3 +512,25 @@ fn dry_run_shows_the_quotes_the_real_run_adds() {
     }
     assert!(!s.path().join("out").exists());
 }
+
+/// Two fresh-user reports: a mirrored file whose only change is an escape made literal
+/// holds no value and keeps its mode, and a run that writes to `-o` leaves the temporary
+/// files it meets among its inputs alone (only an in-place run writes there).
+#[test]
+fn escape_only_files_keep_their_mode_and_inputs_are_left_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = Scratch::new();
+    for (name, text) in [("tree/lit.txt", "$$<kv:x/y>\n"), ("tree/val.txt", "$<kv:kv-app/a>\n")] {
+        let path = s.write(name, text);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let stale = s.write("tree/.guzzle-kv-999999999-abc.tmp", "x");
+    let secrets = s.secrets(&[("kv-app/a", "v")]);
+    let args = ["render", "tree", "-o", "out", "--secrets-file", secrets.to_str().unwrap()];
+    assert_exit(&run(s.path(), &args), 0);
+    let mode =
+        |name: &str| std::fs::metadata(s.path().join(name)).unwrap().permissions().mode() & 0o777;
+    assert_eq!((s.read("out/lit.txt"), mode("out/lit.txt")), ("$<kv:x/y>\n".to_owned(), 0o644));
+    assert_eq!((s.read("out/val.txt"), mode("out/val.txt")), ("v\n".to_owned(), 0o600));
+    assert!(stale.exists());
+}
