@@ -121,7 +121,7 @@ pub struct Linted {
 ///
 /// When the file type's reader rejects the file, every item counts as outside comments
 /// and as a whole value (so KV102 and KV202 stay silent) and KV101 sees the pairs read
-/// before the problem; the caller reports the syntax problem itself if it wants to.
+/// before the problem; the problem is returned in [`Linted::unreadable`].
 pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOptions) -> Linted {
     let items = scan::scan(text);
     let (sites, pairs, values) = read(file_type, text, &items);
@@ -135,12 +135,52 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
     };
     let context =
         Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
-    let (mut findings, masks) = run_rules(&context);
+    let (mut findings, mut masks) = run_rules(&context);
 
     let suppressions = suppress::Suppressions::new(text, file_type, &values);
     findings.retain(|d| !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d));
     findings.sort_by_key(|d| (d.span.offset, d.code));
+    masks.extend(comment_masks(&context, &suppressions, &findings));
     Linted { findings, masks, unreadable }
+}
+
+/// The comments on the lines that findings are shown on, where they name a credential:
+/// comments are not searched for plaintext credentials, so a commented-out `# password:
+/// hunter2` beside a finding would be shown as written by `full` and SARIF. The items in
+/// such a comment stay visible; the rest of its text is masked.
+fn comment_masks(
+    context: &Context<'_>,
+    suppressions: &suppress::Suppressions<'_>,
+    findings: &[Diagnostic],
+) -> Vec<Range<usize>> {
+    if findings.is_empty() || !context.file_type.has_comments() {
+        return Vec::new();
+    }
+    let names = credential_name::CredentialNames::new(&context.options.extra_credential_names);
+    let names_a_credential = |comment: &str| {
+        comment
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
+            .any(|word| names.classify(word) == credential_name::KeyClass::Credential)
+    };
+    let mut masks = Vec::new();
+    let mut last = None;
+    for finding in findings {
+        let Some(comment) = suppressions.comment_on_line(finding.span.offset) else { continue };
+        if last.replace(comment.start) == Some(comment.start) {
+            continue;
+        }
+        if names_a_credential(&context.text[comment.clone()]) {
+            let mut at = comment.start + 1;
+            let first = context.items.partition_point(|i| i.span.offset < at);
+            for item in context.items[first..].iter().take_while(|i| i.span.offset < comment.end) {
+                masks.push(at..item.span.offset);
+                at = item.span.end();
+            }
+            masks.push(at..comment.end.max(at));
+        }
+    }
+    masks.retain(|mask| !mask.is_empty());
+    masks
 }
 
 /// The findings of [`lint_file`].

@@ -53,6 +53,16 @@ impl<'t> Suppressions<'t> {
         on_line || on_line_above
     }
 
+    /// The comment on the line holding `offset`, from its comment character to the end
+    /// of the line, as [`Suppressions`] reads comments (for a type that has comments).
+    pub(super) fn comment_on_line(&self, offset: usize) -> Option<Range<usize>> {
+        let (line, _) = lines_at(self.text, offset);
+        let start = line.as_ptr() as usize - self.text.as_ptr() as usize;
+        let found = comment(line, self.file_type)?;
+        let at = found.as_ptr() as usize - self.text.as_ptr() as usize;
+        (!self.in_value(at)).then(|| at..start + line.len())
+    }
+
     fn in_value(&self, offset: usize) -> bool {
         let after = self.values.partition_point(|v| v.start <= offset);
         after > 0 && self.values[after - 1].contains(&offset)

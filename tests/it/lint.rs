@@ -379,3 +379,27 @@ fn a_marker_inside_a_yaml_value_silences_nothing() {
          a.yaml:4:11: error[KV101] plaintext credential in `token`\n"
     );
 }
+
+/// A comment that names a credential, on a line a finding is shown with, is masked but
+/// for its items: a commented-out password is a common leak (two fresh users' reports).
+/// A comment that names none is shown as written.
+#[test]
+fn comments_naming_a_credential_are_masked_where_lines_are_shown() {
+    let s = Scratch::new();
+    s.write(
+        "c.yaml",
+        format!(
+            "db:\n  # password: {CANARY} $<kv:kv-a/s>\n  note: $<kv:kv-app/> # password={CANARY}\n  x: $<kv:kv-app/> # see the docs\n"
+        ),
+    );
+    s.write("c.env", format!("# DB_PASSWORD={CANARY} $<kv:kv-a/s>\n"));
+    s.write("c.properties", format!("! token {CANARY} $<kv:kv-a/s>\n"));
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = run(s.path(), &["lint", ".", "--output-format", format]);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+    let output = run(s.path(), &["lint", "c.yaml", "--output-format", "full"]);
+    let shown = stdout(&output);
+    assert!(shown.contains("2 |   #****$<kv:kv-a/s>\n"), "{shown}");
+    assert!(shown.contains("4 |   x: $<kv:kv-app/> # see the docs\n"), "{shown}");
+}
