@@ -101,7 +101,12 @@ fn check_pair(
     value: Range<usize>,
     masks: &mut Vec<Range<usize>>,
 ) -> Vec<(Range<usize>, String)> {
-    if names.classify(key) == KeyClass::Credential {
+    let class = names.classify(key);
+    // A connection string is checked for the credentials inside it; a value under such a
+    // key with none of a connection string's punctuation is an opaque secret itself.
+    let opaque = class == KeyClass::ConnectionString
+        && !context.text[value.clone()].contains(['=', ';', ':', '@', '/']);
+    if class == KeyClass::Credential || opaque {
         if !is_exempt(context, &value) {
             return vec![(value, format!("plaintext credential in `{key}`"))];
         }

@@ -25,6 +25,10 @@ macro_rules! kv101 {
 }
 
 kv101! {
+    // A fresh user's report: a literal under a connection-string key was never flagged.
+    opaque_connection_string: YAML,
+        "connectionString: Xk29sLq8vPzR3tYw\nconn_str: \"Server=x;Database=y\"\nconnection_string: localhost:5432\n" =>
+        ["1:19 KV101 plaintext credential in `connectionString`"];
     yaml_plain_password: YAML, "db:\n  password: hunter2\n" => ["2:13 KV101 plaintext credential in `password`"];
     yaml_quoted_points_inside_quotes: YAML, "password: \"Uat-Snowfl4ke!2024\"\n" =>
         ["1:12 KV101 plaintext credential in `password`"];
