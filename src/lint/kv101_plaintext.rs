@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::credential_name::{CredentialNames, KeyClass};
 use super::pairs::{Pair, Pairs, ScalarKind};
-use super::{Context, RuleDoc, embedded};
+use super::{Context, RuleDoc, embedded, outside_items};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::filetype::FileType;
 use crate::span::LineIndex;
@@ -110,7 +110,7 @@ fn check_pair(
         if !is_exempt(context, &value) {
             return vec![(value, format!("plaintext credential in `{key}`"))];
         }
-        masks.extend(around_items(context, value));
+        masks.extend(outside_items(context.items, value));
         return Vec::new();
     }
     // A credential inside the value (a connection string's `Password=`, a URL's
@@ -118,7 +118,7 @@ fn check_pair(
     let mut found = Vec::new();
     for embedded in embedded::find(context.text, value, names) {
         if is_exempt(context, &embedded.range) {
-            masks.extend(around_items(context, embedded.range));
+            masks.extend(outside_items(context.items, embedded.range));
         } else {
             let what = embedded.what;
             let message =
@@ -127,20 +127,6 @@ fn check_pair(
         }
     }
     found
-}
-
-/// The parts of `range` outside the scanned items in it.
-fn around_items(context: &Context<'_>, range: Range<usize>) -> Vec<Range<usize>> {
-    let first = context.items.partition_point(|i| i.span.offset < range.start);
-    let mut parts = Vec::new();
-    let mut at = range.start;
-    for item in context.items[first..].iter().take_while(|i| i.span.offset < range.end) {
-        parts.push(at..item.span.offset);
-        at = item.span.end();
-    }
-    parts.push(at..range.end.max(at));
-    parts.retain(|part| !part.is_empty());
-    parts
 }
 
 /// Whether the bytes at `range` are not a literal secret: empty, a placeholder or any

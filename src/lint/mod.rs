@@ -170,17 +170,24 @@ fn comment_masks(
             continue;
         }
         if names_a_credential(&context.text[comment.clone()]) {
-            let mut at = comment.start + 1;
-            let first = context.items.partition_point(|i| i.span.offset < at);
-            for item in context.items[first..].iter().take_while(|i| i.span.offset < comment.end) {
-                masks.push(at..item.span.offset);
-                at = item.span.end();
-            }
-            masks.push(at..comment.end.max(at));
+            masks.extend(outside_items(context.items, comment.start + 1..comment.end));
         }
     }
-    masks.retain(|mask| !mask.is_empty());
     masks
+}
+
+/// The parts of `range` outside the scanned items in it.
+fn outside_items(items: &[Item<'_>], range: Range<usize>) -> Vec<Range<usize>> {
+    let first = items.partition_point(|i| i.span.offset < range.start);
+    let mut parts = Vec::new();
+    let mut at = range.start;
+    for item in items[first..].iter().take_while(|i| i.span.offset < range.end) {
+        parts.push(at..item.span.offset);
+        at = item.span.end();
+    }
+    parts.push(at..range.end.max(at));
+    parts.retain(|part| !part.is_empty());
+    parts
 }
 
 /// The findings of [`lint_file`].
