@@ -117,12 +117,13 @@ pub fn run(
 
     // Each file is encoded and staged as soon as the secrets it waits for are in, while
     // the others are still being fetched. A dry run shows its diffs once every secret is
-    // in, as they are made. Results and messages are passed on in input order.
+    // in, as they are made, and a run already failed writes nothing. Results and messages
+    // are passed on in input order.
     remove_stale(job);
     let mut writer = Writer { job, stage: Stage::new(), stdout: Vec::new() };
     let mut schedule = Schedule::new(waits);
     let mut pass = Pass::new(job, console, stdin);
-    let early = !job.dry_run;
+    let early = !job.dry_run && console.exit == Exit::Success;
     if early {
         pass.write(&*substitution, &mut writer.stage, &schedule.ready_at_start());
     }
