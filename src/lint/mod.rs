@@ -201,7 +201,7 @@ pub fn check_file(
 }
 
 /// Where each item sits, the file's pairs, and where a `#` starts no comment because it
-/// is in a value (YAML's quoted and block scalars, in order). YAML is parsed once for
+/// is in a value (YAML's quoted and block scalars, other types' pair values; in order). YAML is parsed once for
 /// all, since its reader is the slowest part of a lint run.
 fn read(
     file_type: FileType,
@@ -222,7 +222,10 @@ fn read(
         (analysis.map(|a| a.sites(text, items)), walk.finish(), values)
     } else {
         let sites = filetype::sites(file_type, text, items);
-        (sites, pairs::extract(file_type, text), Vec::new())
+        let pairs = pairs::extract(file_type, text);
+        let mut values: Vec<Range<usize>> = pairs.pairs.iter().map(|p| p.value.clone()).collect();
+        values.sort_by_key(|v| v.start);
+        (sites, pairs, values)
     }
 }
 

@@ -358,10 +358,11 @@ fn a_yaml_file_that_does_not_parse_is_not_passed() {
     assert_no_leak(CANARY, &format!("{}{err}", stdout(&output)));
 }
 
-/// A suppression marker inside a YAML value (a `|` block's content, a quoted scalar's
-/// line) is text, not a comment, and silences nothing (a fresh user's report).
+/// A suppression marker inside a value (a YAML `|` block's content, a quoted scalar's
+/// line, a quoted HOCON or .env value) is text, not a comment, and silences nothing (a
+/// fresh user's report).
 #[test]
-fn a_marker_inside_a_yaml_value_silences_nothing() {
+fn a_marker_inside_a_value_silences_nothing() {
     let s = Scratch::new();
     s.write(
         "a.yaml",
@@ -371,11 +372,23 @@ fn a_marker_inside_a_yaml_value_silences_nothing() {
              password: {CANARY} # guzzle-kv: ignore KV101\n"
         ),
     );
-    let output = run(s.path(), &["lint", "a.yaml", "--output-format", "concise"]);
+    s.write(
+        "a.conf",
+        format!("password = \"{CANARY} # guzzle-kv: ignore KV101\"\ntoken = y # guzzle-kv: ignore KV101\n"),
+    );
+    s.write(
+        "a.env",
+        format!(
+            "PASSWORD=\"{CANARY} # guzzle-kv: ignore KV101\"\nTOKEN=y # guzzle-kv: ignore KV101\n"
+        ),
+    );
+    let output = run(s.path(), &["lint", ".", "--output-format", "concise"]);
     assert_exit(&output, 1);
     assert_eq!(
         stdout(&output),
-        "a.yaml:3:5: error[KV101] plaintext credential in `password13`\n\
+        "a.conf:1:13: error[KV101] plaintext credential in `password`\n\
+         a.env:1:11: error[KV101] plaintext credential in `PASSWORD`\n\
+         a.yaml:3:5: error[KV101] plaintext credential in `password13`\n\
          a.yaml:4:11: error[KV101] plaintext credential in `token`\n"
     );
 }
