@@ -537,7 +537,8 @@ mod tests {
             [("1:1", "near $<kv;"), ("1:8", "near $<kv="), ("1:15", "near $<kv."),
              ("1:22", "near $< kv:"), ("1:30", "near $<<kv:"), ("1:38", "near $kv:"),
              ("1:44", "near $ <kv:"), ("1:52", "near $<secret:"), ("1:63", "near $<kv-")];
-        other_tools_parameters_are_no_near_miss: "${vault.url} ${kv-default} $kv $kvx: $<kvx:" => [];
+        other_tools_parameters_are_no_near_miss:
+            "${vault.url} ${kv-default} $kv $kvx: $<kvx: $kv:$port $kv: done $$kv: $$<" => [];
         end_of_input: "x $<kv:" =>
             [("1:3", "malformed placeholder: unterminated placeholder: expected a vault name before the end of the line")];
     }

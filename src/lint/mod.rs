@@ -138,13 +138,21 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
     let (mut findings, mut masks) = run_rules(&context);
 
     let suppressions = suppress::Suppressions::new(text, file_type, &values);
-    findings.retain(|d| !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d));
+    findings.retain(|d| {
+        let kept = !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d);
+        // A silenced credential is still not shown where another finding shows its line.
+        if !kept && d.code == Code::Kv101 {
+            masks.push(d.span.range());
+        }
+        kept
+    });
     findings.sort_by_key(|d| (d.span.offset, d.code));
     masks.extend(comment_masks(&context, &suppressions, &findings));
     Linted { findings, masks, unreadable }
 }
 
-/// The comments on the lines that findings are shown on, where they name a credential:
+/// The comments on the lines that findings are shown on, where they name a credential
+/// or hold a URL with a user:
 /// comments are not searched for plaintext credentials, so a commented-out `# password:
 /// hunter2` beside a finding would be shown as written by `full` and SARIF. The items in
 /// such a comment stay visible; the rest of its text is masked.
@@ -158,9 +166,11 @@ fn comment_masks(
     }
     let names = credential_name::CredentialNames::new(&context.options.extra_credential_names);
     let names_a_credential = |comment: &str| {
-        comment
-            .split(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
-            .any(|word| names.classify(word) == credential_name::KeyClass::Credential)
+        let url_credential = comment.contains("://") && comment.contains('@');
+        url_credential
+            || comment
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
+                .any(|word| names.classify(word) == credential_name::KeyClass::Credential)
     };
     let mut masks = Vec::new();
     let mut last = None;
@@ -170,7 +180,8 @@ fn comment_masks(
             continue;
         }
         if names_a_credential(&context.text[comment.clone()]) {
-            masks.extend(outside_items(context.items, comment.start + 1..comment.end));
+            let marker = if context.text[comment.clone()].starts_with("//") { 2 } else { 1 };
+            masks.extend(outside_items(context.items, comment.start + marker..comment.end));
         }
     }
     masks

@@ -407,6 +407,13 @@ fn comments_naming_a_credential_are_masked_where_lines_are_shown() {
     );
     s.write("c.env", format!("# DB_PASSWORD={CANARY} $<kv:kv-a/s>\n"));
     s.write("c.properties", format!("! token {CANARY} $<kv:kv-a/s>\n"));
+    s.write("u.yaml", format!("u: \"$<kv:bad\" # see https://u:{CANARY}@h/x\n"));
+    s.write("h.conf", format!("// password: {CANARY} $<kv:a/b>\n"));
+    // A silenced KV101 is still masked on a line another finding shows.
+    s.write(
+        "silenced.yaml",
+        format!("db: {{password: {CANARY}, url: \"$<kv:bad\"}} # guzzle-kv: ignore KV101\n"),
+    );
     for format in ["full", "concise", "json", "sarif", "github"] {
         let output = run(s.path(), &["lint", ".", "--output-format", format]);
         assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
@@ -415,4 +422,6 @@ fn comments_naming_a_credential_are_masked_where_lines_are_shown() {
     let shown = stdout(&output);
     assert!(shown.contains("2 |   #****$<kv:kv-a/s>\n"), "{shown}");
     assert!(shown.contains("4 |   x: $<kv:kv-app/> # see the docs\n"), "{shown}");
+    let output = run(s.path(), &["lint", "h.conf", "--output-format", "full"]);
+    assert!(stdout(&output).contains("1 | //****$<kv:a/b>\n"), "{}", stdout(&output));
 }
