@@ -65,6 +65,13 @@ pub enum Unscannable {
         /// `UTF-16` or `UTF-32`.
         encoding: &'static str,
     },
+    /// The file is not valid UTF-8, and its type (YAML, JSON, HOCON, .env) must be: lint
+    /// could not look for plaintext credentials in it.
+    #[error("`{}` is not valid UTF-8, so lint cannot look for plaintext credentials in it", path.display())]
+    NotUtf8Keys {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is binary and was named on the command line (a walked one is copied).
     #[error("`{}` is a binary file (a NUL byte in its first 8 KiB) and holds `$<kv:`", path.display())]
     Binary {

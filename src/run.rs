@@ -16,7 +16,7 @@ use crate::config::{Config, ConfigError};
 use crate::console::{Console, Exit};
 use crate::databricks::References;
 use crate::document::Document;
-use crate::filetype::FileTypes;
+use crate::filetype::{FileType, FileTypes};
 use crate::lint::LintOptions;
 use crate::refs::Inventory;
 use crate::render::Secrets;
@@ -409,24 +409,7 @@ fn lint(
     let stdin_name = args.input.stdin_filename.as_deref();
     // Files are read and linted one at a time, on every core, and only files with
     // findings are kept: memory follows the findings, not the tree.
-    let lint_one = |input: &Input| -> Linted {
-        let document = match Document::read(input, types.for_path(&input.relative), stdin_name) {
-            Ok(document) => document,
-            Err(error) => return Linted::Unreadable(error),
-        };
-        let linted = match document.scannable() {
-            Ok(Some(text)) => {
-                crate::lint::lint_file(document.path(), text, document.file_type, &options)
-            }
-            Ok(None) => crate::lint::Linted::default(),
-            Err(error) => return Linted::Unscannable(error),
-        };
-        if linted.findings.is_empty() && linted.unreadable.is_none() {
-            Linted::Clean
-        } else {
-            Linted::Found(document, linted)
-        }
-    };
+    let lint_one = |input: &Input| lint_input(input, &types, stdin_name, &options);
     let outcomes: Vec<Linted> = if inputs.len() > 1 {
         use rayon::prelude::*;
         inputs.par_iter().map(lint_one).collect()
@@ -448,7 +431,7 @@ fn lint(
     // A file its reader gave up on was linted only in part: KV101 needs its keys.
     let mut read_in_part = 0;
     for outcome in &outcomes {
-        if let Linted::Found(_, crate::lint::Linted { unreadable: Some(error), .. }) = outcome {
+        if let Some(error) = outcome.found().and_then(|file| file.linted.unreadable.as_ref()) {
             console.error(Exit::Input, error);
             console.help("plaintext credentials were not looked for in this file; fix its syntax, or pass --file-type text to lint it as text");
             read_in_part += 1;
@@ -462,16 +445,13 @@ fn lint(
     let findings = Findings {
         files: outcomes
             .iter()
-            .filter_map(|outcome| match outcome {
-                Linted::Found(document, linted) if !linted.findings.is_empty() => {
-                    Some(FileFindings {
-                        path: document.path(),
-                        text: document.text().unwrap_or_default(),
-                        diagnostics: &linted.findings,
-                        masks: &linted.masks,
-                    })
-                }
-                _ => None,
+            .filter_map(Linted::found)
+            .filter(|file| !file.linted.findings.is_empty())
+            .map(|file| FileFindings {
+                path: file.document.path(),
+                text: file.decoded.as_deref().or(file.document.text()).unwrap_or_default(),
+                diagnostics: &file.linted.findings,
+                masks: &file.linted.masks,
             })
             .collect(),
         files_checked,
@@ -508,7 +488,61 @@ enum Linted {
     Unreadable(crate::document::ReadError),
     Unscannable(crate::document::Unscannable),
     Clean,
-    Found(Document, crate::lint::Linted),
+    Found(Box<LintedFile>),
+}
+
+/// A file with findings, or one its reader gave up on.
+struct LintedFile {
+    document: Document,
+    linted: crate::lint::Linted,
+    /// Its text decoded from ISO-8859-1, if it was not UTF-8.
+    decoded: Option<String>,
+}
+
+impl Linted {
+    fn found(&self) -> Option<&LintedFile> {
+        match self {
+            Self::Found(file) => Some(file),
+            _ => None,
+        }
+    }
+}
+
+/// Reads and lints one input.
+fn lint_input(
+    input: &Input,
+    types: &FileTypes,
+    stdin_name: Option<&Path>,
+    options: &LintOptions,
+) -> Linted {
+    let document = match Document::read(input, types.for_path(&input.relative), stdin_name) {
+        Ok(document) => document,
+        Err(error) => return Linted::Unreadable(error),
+    };
+    let lint =
+        |text: &str| crate::lint::lint_file(document.path(), text, document.file_type, options);
+    // A text file that is not UTF-8: `.properties` is ISO-8859-1 (as Java reads it) and is
+    // linted so; the other types with keys are UTF-8 by their own rules, and a file that
+    // is not would hide its credentials from lint.
+    let other_encoding = document.text().is_none() && !document.is_binary();
+    let (linted, decoded) = match document.scannable() {
+        _ if other_encoding && matches!(document.file_type, FileType::Properties { .. }) => {
+            let text: String = document.bytes.iter().map(|&b| char::from(b)).collect();
+            (lint(&text), Some(text))
+        }
+        Ok(Some(text)) => (lint(text), None),
+        Ok(None) if other_encoding && document.file_type != FileType::Text => {
+            let path = document.path().to_owned();
+            return Linted::Unscannable(crate::document::Unscannable::NotUtf8Keys { path });
+        }
+        Ok(None) => (crate::lint::Linted::default(), None),
+        Err(error) => return Linted::Unscannable(error),
+    };
+    if linted.findings.is_empty() && linted.unreadable.is_none() {
+        Linted::Clean
+    } else {
+        Linted::Found(Box::new(LintedFile { document, linted, decoded }))
+    }
 }
 
 fn check(args: &CheckArgs, config: &Config, stdout: &mut dyn Write, console: &mut Console) {

@@ -425,3 +425,30 @@ fn comments_naming_a_credential_are_masked_where_lines_are_shown() {
     let output = run(s.path(), &["lint", "h.conf", "--output-format", "full"]);
     assert!(stdout(&output).contains("1 | //****$<kv:a/b>\n"), "{}", stdout(&output));
 }
+
+/// A file that is not UTF-8 is not passed unread (a fresh user's report): `.properties`
+/// is ISO-8859-1, as Java reads it, and is linted so; YAML, JSON, HOCON and .env must be
+/// UTF-8, and one that is not is an error; text and binary files are passed over.
+#[test]
+fn files_that_are_not_utf8_are_linted_or_refused() {
+    let s = Scratch::new();
+    let latin1 =
+        |text: &str| text.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect::<Vec<u8>>();
+    s.write("t/latin.properties", latin1(&format!("password={CANARY} café\nk=é $<kv:bad\n")));
+    s.write("t/latin.yaml", latin1(&format!("password: {CANARY} café\n")));
+    s.write("t/notes.txt", latin1("café\n"));
+    s.write("t/blob.yaml", b"password: x\x00\n");
+    let output = run(s.path(), &["lint", "t", "--output-format", "concise"]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        stdout(&output),
+        "t/latin.properties:1:10: error[KV101] plaintext credential in `password`\n\
+         t/latin.properties:2:5: error[KV001] malformed placeholder: unterminated placeholder: expected `/` before the end of the line\n"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("`t/latin.yaml` is not valid UTF-8, so lint cannot look for"), "{err}");
+    assert!(err.contains("in 3 files; 1 file could not be linted"), "{err}");
+    let output = run(s.path(), &["lint", "t/latin.properties", "--output-format", "full"]);
+    assert!(stdout(&output).contains("2 | k=é $<kv:bad\n"), "{}", stdout(&output));
+    assert_no_leak(CANARY, &stdout(&output));
+}
