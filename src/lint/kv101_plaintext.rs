@@ -103,9 +103,13 @@ fn check_pair(
 ) -> Vec<(Range<usize>, String)> {
     let class = names.classify(key);
     // A connection string is checked for the credentials inside it; a value under such a
-    // key with none of a connection string's punctuation is an opaque secret itself.
-    let opaque = class == KeyClass::ConnectionString
-        && !context.text[value.clone()].contains(['=', ';', ':', '@', '/']);
+    // key with none of a connection string's or host name's punctuation (base64 padding
+    // aside) is an opaque secret itself.
+    let opaque = class == KeyClass::ConnectionString && {
+        let text = context.text[value.clone()].trim_end_matches('=');
+        !text.contains(['=', ';', ':', '@', '/', ',', '.'])
+            && !text.eq_ignore_ascii_case("localhost")
+    };
     if class == KeyClass::Credential || opaque {
         if !is_exempt(context, &value) {
             return vec![(value, format!("plaintext credential in `{key}`"))];

@@ -27,8 +27,10 @@ macro_rules! kv101 {
 kv101! {
     // A fresh user's report: a literal under a connection-string key was never flagged.
     opaque_connection_string: YAML,
-        "connectionString: Xk29sLq8vPzR3tYw\nconn_str: \"Server=x;Database=y\"\nconnection_string: localhost:5432\n" =>
-        ["1:19 KV101 plaintext credential in `connectionString`"];
+        "connectionString: Xk29sLq8vPzR3tYw\nconn_str: \"Server=x;Database=y\"\nconnection_string: localhost:5432\n\
+         a_connectionString: localhost\nb_connectionString: h1,h2,h3\nc_connectionString: \"Xk29sdfLKJ23lkjsdf0934==\"\n" =>
+        ["1:19 KV101 plaintext credential in `connectionString`",
+         "6:22 KV101 plaintext credential in `c_connectionString`"];
     yaml_plain_password: YAML, "db:\n  password: hunter2\n" => ["2:13 KV101 plaintext credential in `password`"];
     yaml_quoted_points_inside_quotes: YAML, "password: \"Uat-Snowfl4ke!2024\"\n" =>
         ["1:12 KV101 plaintext credential in `password`"];
