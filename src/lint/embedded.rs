@@ -68,7 +68,11 @@ fn parameters(value: &str, names: &CredentialNames) -> Vec<Embedded> {
             start += rest.find([';', '&', '?']).map_or(rest.len(), |at| at + 1);
             continue;
         };
-        let name = rest[..eq].split_whitespace().last().unwrap_or("").trim_start_matches('-');
+        // The name is the last word before `=`: after blanks, and after the `,` that
+        // separates Redis-style options (`host:6379,password=...`).
+        let before = rest[..eq].trim_end();
+        let name = before.rsplit(|c: char| c == ',' || c.is_whitespace()).next().unwrap_or("");
+        let name = name.trim_start_matches('-');
         let literal = literal_range(rest, eq + 1);
         let is_credential =
             name.eq_ignore_ascii_case("sig") || names.classify(name) == KeyClass::Credential;
@@ -130,6 +134,8 @@ mod tests {
             "postgres://user:pa55@host:5432/db" => [("user:password@", "pa55")];
             "jdbc:oracle:thin:scott/tiger@//h:1521/s" => [("user/password@", "tiger")];
             "--user u --password=pw" => [("password=", "pw")];
+            "h:6379,password=pw,ssl=True" => [("password=", "pw,ssl=True")];
+            "Password =pw" => [("Password=", "pw")];
         }
     }
 
