@@ -136,7 +136,17 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
     let context =
         Context { path, text, file_type, items: &items, sites: &sites, pairs: &pairs, options };
     let (mut findings, mut masks) = run_rules(&context);
+    if findings.is_empty() {
+        return Linted { findings, masks, unreadable };
+    }
 
+    // Only a file with findings needs to know where its values are (the parse of YAML
+    // said so already); other types take them from their pairs.
+    let values = values.unwrap_or_else(|| {
+        let mut values: Vec<Range<usize>> = pairs.pairs.iter().map(|p| p.value.clone()).collect();
+        values.sort_by_key(|v| v.start);
+        values
+    });
     let suppressions = suppress::Suppressions::new(text, file_type, &values);
     findings.retain(|d| {
         let kept = !options.ignores.is_ignored(path, d.code) && !suppressions.silence(d);
@@ -211,14 +221,17 @@ pub fn check_file(
     lint_file(path, text, file_type, options).findings
 }
 
-/// Where each item sits, the file's pairs, and where a `#` starts no comment because it
-/// is in a value (YAML's quoted and block scalars, other types' pair values; in order). YAML is parsed once for
+/// Ranges of a file that hold values, in order.
+type Values = Vec<Range<usize>>;
+
+/// Where each item sits, the file's pairs, and for YAML where a `#` starts no comment
+/// because it is in a value (its quoted and block scalars, in order). YAML is parsed once for
 /// all, since its reader is the slowest part of a lint run.
 fn read(
     file_type: FileType,
     text: &str,
     items: &[Item<'_>],
-) -> (Result<Vec<Site>, filetype::SyntaxProblem>, pairs::Pairs, Vec<Range<usize>>) {
+) -> (Result<Vec<Site>, filetype::SyntaxProblem>, pairs::Pairs, Option<Values>) {
     if file_type == FileType::Yaml {
         let mut walk = pairs::YamlWalk::new(text);
         let mut values = Vec::new();
@@ -230,13 +243,9 @@ fn read(
             }
             walk.event(event, range);
         });
-        (analysis.map(|a| a.sites(text, items)), walk.finish(), values)
+        (analysis.map(|a| a.sites(text, items)), walk.finish(), Some(values))
     } else {
-        let sites = filetype::sites(file_type, text, items);
-        let pairs = pairs::extract(file_type, text);
-        let mut values: Vec<Range<usize>> = pairs.pairs.iter().map(|p| p.value.clone()).collect();
-        values.sort_by_key(|v| v.start);
-        (sites, pairs, values)
+        (filetype::sites(file_type, text, items), pairs::extract(file_type, text), None)
     }
 }
 
