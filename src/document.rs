@@ -80,6 +80,18 @@ pub enum Unscannable {
     },
 }
 
+impl Unscannable {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Unscannable::NotUtf8 { path }
+            | Unscannable::Wide { path, .. }
+            | Unscannable::NotUtf8Keys { path }
+            | Unscannable::Binary { path } => path,
+        }
+    }
+}
+
 /// How many bytes are searched for a NUL to call a file binary.
 const BINARY_PROBE: usize = 8 * 1024;
 

@@ -20,7 +20,7 @@ use crate::filetype::{FileType, FileTypes};
 use crate::lint::LintOptions;
 use crate::refs::Inventory;
 use crate::render::Secrets;
-use crate::report::{self, FileFindings, Findings};
+use crate::report::{self, FileFindings, Findings, Unchecked, UncheckedKind};
 use crate::rewrite::{self, Job, Target, error_chain};
 use crate::vault::file::FileSource;
 use crate::vault::keyvault::{CheckOutcome, KeyVaultOptions, KeyVaultSource, UrlOrigin, VaultUrl};
@@ -433,7 +433,7 @@ fn lint(
     for outcome in &outcomes {
         if let Some(error) = outcome.found().and_then(|file| file.linted.unreadable.as_ref()) {
             console.error(Exit::Input, error);
-            console.help("plaintext credentials were not looked for in this file; fix its syntax, or pass --file-type text to lint it as text");
+            console.help(report::SYNTAX_HELP);
             read_in_part += 1;
         }
     }
@@ -443,6 +443,7 @@ fn lint(
         .count();
     let not_linted = outcomes.len() - files_checked;
     let findings = Findings {
+        unchecked: outcomes.iter().filter_map(Linted::unchecked).collect(),
         files: outcomes
             .iter()
             .filter_map(Linted::found)
@@ -505,6 +506,30 @@ impl Linted {
             Self::Found(file) => Some(file),
             _ => None,
         }
+    }
+
+    /// What the machine formats say of a file that was not checked in full.
+    fn unchecked(&self) -> Option<Unchecked<'_>> {
+        let (path, kind, position, message) = match self {
+            Self::Clean => return None,
+            Self::Found(file) => {
+                let error = file.linted.unreadable.as_ref()?;
+                let position = Some((error.span.line, error.span.column));
+                (
+                    error.path.as_path(),
+                    UncheckedKind::SyntaxError,
+                    position,
+                    error.problem.to_string(),
+                )
+            }
+            Self::Unreadable(error) => {
+                (error.path.as_path(), UncheckedKind::Unreadable, None, error_chain(error))
+            }
+            Self::Unscannable(error) => {
+                (error.path(), UncheckedKind::Unreadable, None, error.to_string())
+            }
+        };
+        Some(Unchecked { path, kind, position, message })
     }
 }
 

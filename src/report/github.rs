@@ -28,6 +28,19 @@ impl Reporter for Github {
                 escape_data(&d.message),
             )?;
         }
+        for file in &findings.unchecked {
+            let place = match file.position {
+                Some((line, column)) => format!(",line={line},col={column}"),
+                None => String::new(),
+            };
+            writeln!(
+                out,
+                "::error file={}{place},title={}::{}",
+                escape_property(&portable_path(file.path)),
+                escape_property(&format!("guzzle-kv ({})", file.kind.name())),
+                escape_data(&file.message),
+            )?;
+        }
         Ok(())
     }
 }
@@ -54,6 +67,19 @@ mod tests {
             ::error file=conf/db.yml,line=3,col=11,endLine=3,endColumn=32,title=KV002 (invalid-vault-name)::invalid vault name `kv_app`: invalid character `_`
             ::warning file=conf/db.yml,line=4,col=10,endLine=4,endColumn=24,title=KV102 (placeholder-in-comment)::placeholder inside a comment is never rendered
             ::warning file=conf/app.properties,line=1,col=11,endLine=1,endColumn=16,title=KV005 (near-miss)::`${kv:` looks like a placeholder but is not one, 100%25
+        ");
+    }
+
+    #[test]
+    fn files_not_checked_are_errors_on_the_file() {
+        let out = super::super::test_support::render_with(
+            &Github,
+            super::super::test_support::unchecked(),
+        );
+        let tail: Vec<&str> = out.lines().skip(4).collect();
+        insta::assert_snapshot!(tail.join("\n"), @r"
+            ::error file=conf/broken.yml,line=3,col=7,title=guzzle-kv (syntax-error)::cannot read the file as yaml: did not find expected ',' or ']'
+            ::error file=conf/latin1%2C 100%25.yml,title=guzzle-kv (unreadable-file)::not valid UTF-8, so lint cannot look for plaintext credentials in it
         ");
     }
 

@@ -17,13 +17,17 @@
 //! ```
 //!
 //! The array is in the order the files were linted, each file's findings by position.
-//! No field ever holds a credential value.
+//! After the findings, each file that lint could not check in full has an entry of the
+//! same shape with `"code": null` and `"rule"` either `"syntax-error"` (its reader
+//! stopped there; no plaintext credential was looked for in it) or `"unreadable-file"`
+//! (nothing was looked for; its position is line 1, column 1), as ruff reports a file it
+//! cannot parse. No field ever holds a credential value.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Findings, Reporter, end_position, portable_path};
+use super::{Findings, Reporter, Unchecked, end_position, portable_path};
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The `json` reporter.
@@ -32,7 +36,7 @@ pub(super) struct Json;
 /// One finding on the wire (see the module documentation for the schema).
 #[derive(Serialize)]
 struct Finding<'a> {
-    code: &'static str,
+    code: Option<&'static str>,
     rule: &'static str,
     severity: Severity,
     message: &'a str,
@@ -48,7 +52,7 @@ impl<'a> Finding<'a> {
     fn new(d: &'a Diagnostic, text: &str) -> Self {
         let (end_line, end_column) = end_position(text, d);
         Self {
-            code: d.code.as_str(),
+            code: Some(d.code.as_str()),
             rule: d.code.name(),
             severity: d.severity,
             message: &d.message,
@@ -62,10 +66,31 @@ impl<'a> Finding<'a> {
     }
 }
 
+impl<'a> Finding<'a> {
+    fn unchecked(file: &'a Unchecked<'_>) -> Self {
+        let (line, column) = file.position.unwrap_or((1, 1));
+        Self {
+            code: None,
+            rule: file.kind.name(),
+            severity: Severity::Error,
+            message: &file.message,
+            help: file.kind.help(),
+            path: portable_path(file.path),
+            line,
+            column,
+            end_line: line,
+            end_column: column,
+        }
+    }
+}
+
 impl Reporter for Json {
     fn report(&self, findings: &Findings<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let wire: Vec<Finding<'_>> =
-            findings.iter().map(|(d, text)| Finding::new(d, text)).collect();
+        let wire: Vec<Finding<'_>> = findings
+            .iter()
+            .map(|(d, text)| Finding::new(d, text))
+            .chain(findings.unchecked.iter().map(Finding::unchecked))
+            .collect();
         serde_json::to_writer_pretty(&mut *out, &wire)?;
         writeln!(out)
     }
@@ -130,6 +155,44 @@ mod tests {
                 "column": 11,
                 "end_line": 1,
                 "end_column": 16
+              }
+            ]
+        "#);
+    }
+
+    #[test]
+    fn files_not_checked_follow_the_findings_with_no_code() {
+        let out =
+            super::super::test_support::render_with(&Json, super::super::test_support::unchecked());
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let entries = parsed.as_array().unwrap();
+        assert_eq!(entries.len(), 6);
+        assert!(entries[4..].iter().all(|e| e["code"].is_null()), "{out}");
+        let tail = &out[out.find("  {\n    \"code\": null").unwrap()..];
+        insta::assert_snapshot!(tail, @r#"
+              {
+                "code": null,
+                "rule": "syntax-error",
+                "severity": "error",
+                "message": "cannot read the file as yaml: did not find expected ',' or ']'",
+                "help": "plaintext credentials were not looked for in this file; fix its syntax, or pass --file-type text to lint it as text",
+                "path": "conf/broken.yml",
+                "line": 3,
+                "column": 7,
+                "end_line": 3,
+                "end_column": 7
+              },
+              {
+                "code": null,
+                "rule": "unreadable-file",
+                "severity": "error",
+                "message": "not valid UTF-8, so lint cannot look for plaintext credentials in it",
+                "help": null,
+                "path": "conf/latin1, 100%.yml",
+                "line": 1,
+                "column": 1,
+                "end_line": 1,
+                "end_column": 1
               }
             ]
         "#);

@@ -66,11 +66,59 @@ impl Masks {
     }
 }
 
+/// A file lint could not check, or checked only up to where its reader stopped. It has
+/// no finding code (SPEC section 7 lists none for it), yet the machine formats carry it,
+/// so that an upload or an annotation shows why the run failed, not just its exit code.
+#[derive(Clone, Debug)]
+pub struct Unchecked<'a> {
+    /// The file, as the findings name it.
+    pub path: &'a Path,
+    /// What kind of failure: its rule name in the machine formats.
+    pub kind: UncheckedKind,
+    /// Where its reader stopped, as 1-based line and column, if it got into the file.
+    pub position: Option<(u32, u32)>,
+    /// What went wrong, with no text of the file in it.
+    pub message: String,
+}
+
+/// Why a file was not checked in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UncheckedKind {
+    /// Its reader stopped at a syntax error: the findings before it are reported, but no
+    /// plaintext credential was looked for.
+    SyntaxError,
+    /// It could not be read, or not as text of its type: nothing was looked for.
+    Unreadable,
+}
+
+impl UncheckedKind {
+    /// The name the machine formats give it, in the place of a rule's.
+    pub fn name(self) -> &'static str {
+        match self {
+            UncheckedKind::SyntaxError => "syntax-error",
+            UncheckedKind::Unreadable => "unreadable-file",
+        }
+    }
+
+    /// How to get the file checked.
+    pub fn help(self) -> Option<&'static str> {
+        match self {
+            UncheckedKind::SyntaxError => Some(SYNTAX_HELP),
+            UncheckedKind::Unreadable => None,
+        }
+    }
+}
+
+/// What to do about a file whose reader stopped.
+pub const SYNTAX_HELP: &str = "plaintext credentials were not looked for in this file; fix its syntax, or pass --file-type text to lint it as text";
+
 /// Everything one lint run found.
 #[derive(Clone, Debug, Default)]
 pub struct Findings<'a> {
     /// Files with their findings; files without findings may be left out.
     pub files: Vec<FileFindings<'a>>,
+    /// Files that were not checked in full, in the order they were linted.
+    pub unchecked: Vec<Unchecked<'a>>,
     /// How many files were linted, for the summary line.
     pub files_checked: usize,
 }

@@ -1,6 +1,8 @@
 //! `sarif`: SARIF 2.1.0 for code-scanning tools (GitHub code scanning, Azure DevOps). One
 //! run, a rule for every code with its documentation, `columnKind: unicodeCodePoints`,
-//! relative artifact URIs, masked snippets, and results in a fixed order.
+//! relative artifact URIs, masked snippets, and results in a fixed order. A file lint
+//! could not check in full is a tool execution notification of level `error` on the
+//! run's invocation, which then did not execute successfully.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -30,8 +32,46 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    invocations: [Invocation; 1],
     column_kind: &'static str,
     results: Vec<Outcome>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+/// A SARIF `notification`: a file that was not checked in full.
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: [NotificationLocation; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: NotificationPlace,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationPlace {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Point>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Point {
+    start_line: u32,
+    start_column: u32,
 }
 
 #[derive(Serialize)]
@@ -141,7 +181,12 @@ impl Reporter for Sarif {
         let log = Log {
             schema: SCHEMA,
             version: "2.1.0",
-            runs: [Run { tool: tool(), column_kind: "unicodeCodePoints", results }],
+            runs: [Run {
+                tool: tool(),
+                invocations: [invocation(findings)],
+                column_kind: "unicodeCodePoints",
+                results,
+            }],
         };
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
@@ -158,6 +203,29 @@ fn sort_key(result: &Outcome) -> (&str, u32, u32, &str, &str) {
         result.rule_id,
         &result.message.text,
     )
+}
+
+fn invocation(findings: &Findings<'_>) -> Invocation {
+    let notifications = findings
+        .unchecked
+        .iter()
+        .map(|file| Notification {
+            level: "error",
+            message: Text { text: sentence(&file.message) },
+            locations: [NotificationLocation {
+                physical_location: NotificationPlace {
+                    artifact_location: ArtifactLocation { uri: uri(&portable_path(file.path)) },
+                    region: file
+                        .position
+                        .map(|(start_line, start_column)| Point { start_line, start_column }),
+                },
+            }],
+        })
+        .collect::<Vec<_>>();
+    Invocation {
+        execution_successful: notifications.is_empty(),
+        tool_execution_notifications: notifications,
+    }
 }
 
 fn tool() -> Tool {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{FileFindings, Findings};
+use super::{FileFindings, Findings, Unchecked, UncheckedKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::LineIndex;
 
@@ -61,6 +61,29 @@ pub(crate) fn diagnostics() -> (Vec<Diagnostic>, Vec<Diagnostic>) {
 
 /// Runs `format` over the fixture.
 pub(crate) fn render(reporter: &dyn super::Reporter) -> String {
+    render_with(reporter, Vec::new())
+}
+
+/// Two files lint could not check in full: one its reader stopped in, one not UTF-8.
+pub(crate) fn unchecked() -> Vec<Unchecked<'static>> {
+    vec![
+        Unchecked {
+            path: Path::new("conf/broken.yml"),
+            kind: UncheckedKind::SyntaxError,
+            position: Some((3, 7)),
+            message: "cannot read the file as yaml: did not find expected ',' or ']'".into(),
+        },
+        Unchecked {
+            path: Path::new("conf/latin1, 100%.yml"),
+            kind: UncheckedKind::Unreadable,
+            position: None,
+            message: "not valid UTF-8, so lint cannot look for plaintext credentials in it".into(),
+        },
+    ]
+}
+
+/// Runs `format` over the fixture, with `unchecked` files beside its findings.
+pub(crate) fn render_with(reporter: &dyn super::Reporter, unchecked: Vec<Unchecked<'_>>) -> String {
     let (first, second) = diagnostics();
     let findings = Findings {
         files: vec![
@@ -77,6 +100,7 @@ pub(crate) fn render(reporter: &dyn super::Reporter) -> String {
                 masks: &[],
             },
         ],
+        unchecked,
         files_checked: 3,
     };
     let mut out = Vec::new();

@@ -452,3 +452,72 @@ fn files_that_are_not_utf8_are_linted_or_refused() {
     assert!(stdout(&output).contains("2 | k=é $<kv:bad\n"), "{}", stdout(&output));
     assert_no_leak(CANARY, &stdout(&output));
 }
+
+/// A file lint could not check in full is in every machine format, not only on stderr, so
+/// that a code-scanning upload or a pull request's annotations show why the run failed:
+/// JSON has an entry with no code, SARIF an error notification of a failed invocation,
+/// `github` an error on the file.
+#[test]
+fn files_not_checked_in_full_are_in_the_machine_formats() {
+    let s = Scratch::new();
+    s.write("conf/comma.yaml", format!("a: \"x\", b\npassword: {CANARY}\n"));
+    s.write("conf/latin.yaml", b"password: caf\xe9\n");
+    s.write("conf/ok.yaml", "a: $<kv:kv_app/x>\n");
+
+    let output = run(s.path(), &["lint", "conf", "--output-format", "json"]);
+    assert_exit(&output, 2);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let entries: Vec<(&str, &str, u64, u64)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let code = e["code"].as_str().unwrap_or("null");
+            let line = e["line"].as_u64().unwrap();
+            (code, e["path"].as_str().unwrap(), line, e["column"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("KV002", "conf/ok.yaml", 1, 4),
+            ("null", "conf/comma.yaml", 1, 7),
+            ("null", "conf/latin.yaml", 1, 1)
+        ]
+    );
+    assert_eq!(json[1]["rule"], "syntax-error");
+    assert_eq!(json[2]["rule"], "unreadable-file");
+
+    let output = run(s.path(), &["lint", "conf", "--output-format", "github"]);
+    assert_exit(&output, 2);
+    let out = stdout(&output);
+    assert!(
+        out.contains("::error file=conf/comma.yaml,line=1,col=7,title=guzzle-kv (syntax-error)::cannot read the file as yaml"),
+        "{out}"
+    );
+    assert!(
+        out.contains("::error file=conf/latin.yaml,title=guzzle-kv (unreadable-file)::"),
+        "{out}"
+    );
+
+    let output = run(s.path(), &["lint", "conf", "--output-format", "sarif"]);
+    assert_exit(&output, 2);
+    let log = s.write("unchecked.sarif", &output.stdout);
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    let uris: Vec<&str> = notes
+        .iter()
+        .map(|n| n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["conf/comma.yaml", "conf/latin.yaml"]);
+    assert!(notes.iter().all(|n| n["level"] == "error"));
+    if let Some(checked) = check_sarif_schema(&[log]) {
+        assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
+    }
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+}

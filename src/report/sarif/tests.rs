@@ -193,6 +193,11 @@ fn log_with_rules_and_sorted_results() {
                   ]
                 }
               },
+              "invocations": [
+                {
+                  "executionSuccessful": true
+                }
+              ],
               "columnKind": "unicodeCodePoints",
               "results": [
                 {
@@ -354,6 +359,59 @@ fn every_code_has_a_rule_in_code_order() {
     }
 }
 
+/// A file lint could not check in full is an error notification of a failed invocation,
+/// which names the file (and where its reader stopped) but has no rule.
+#[test]
+fn files_not_checked_are_notifications() {
+    let out =
+        super::super::test_support::render_with(&Sarif, super::super::test_support::unchecked());
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    insta::assert_snapshot!(serde_json::to_string_pretty(invocation).unwrap(), @r#"
+        {
+          "executionSuccessful": false,
+          "toolExecutionNotifications": [
+            {
+              "level": "error",
+              "locations": [
+                {
+                  "physicalLocation": {
+                    "artifactLocation": {
+                      "uri": "conf/broken.yml"
+                    },
+                    "region": {
+                      "startColumn": 7,
+                      "startLine": 3
+                    }
+                  }
+                }
+              ],
+              "message": {
+                "text": "Cannot read the file as yaml: did not find expected ',' or ']'."
+              }
+            },
+            {
+              "level": "error",
+              "locations": [
+                {
+                  "physicalLocation": {
+                    "artifactLocation": {
+                      "uri": "conf/latin1%2C%20100%25.yml"
+                    }
+                  }
+                }
+              ],
+              "message": {
+                "text": "Not valid UTF-8, so lint cannot look for plaintext credentials in it."
+              }
+            }
+          ]
+        }
+    "#);
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 4);
+    validate(&out);
+}
+
 #[test]
 fn uris_are_relative_and_encoded() {
     assert_eq!(uri("conf/a b/x%.yml"), "conf/a%20b/x%25.yml");
@@ -378,9 +436,18 @@ fn multitool_finds_no_errors_or_warnings() {
         );
         return;
     }
+    validate(&render(&Sarif));
+}
+
+/// Checks `log` with Microsoft's SARIF multitool, if it is installed (CI installs it).
+fn validate(log: &str) {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/sarif-multitool");
+    if !tool.exists() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lint.sarif");
-    std::fs::write(&file, render(&Sarif)).unwrap();
+    std::fs::write(&file, log).unwrap();
     let output = Command::new(&tool).arg("validate").arg(&file).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let problems: Vec<&str> =
