@@ -134,6 +134,10 @@ fn parse_args() -> Args {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(READ_YAML) {
+        read_yaml(&std::env::args().skip(2).map(PathBuf::from).collect::<Vec<_>>());
+        return;
+    }
     let args = parse_args();
     let mut scale = if args.quick { Scale::quick() } else { Scale::full(args.runs) };
     scale.tree_files = args.tree_files.unwrap_or(scale.tree_files);
@@ -142,7 +146,7 @@ fn main() {
         None => tempfile::Builder::new().prefix("guzzle-kv-bench-").tempdir(),
     }
     .expect("scratch folder");
-    let bench = Bench { dir: scratch.path().to_owned(), seed: args.seed, scale };
+    let bench = Bench { dir: scratch.path().to_owned(), seed: args.seed, scale, keep: args.keep };
     let wanted = |case: &str| args.only.is_empty() || args.only.iter().any(|o| o == case);
 
     let mut report = Report::new(&binary().display().to_string(), bench.scale.quick);
@@ -172,10 +176,47 @@ fn main() {
     }
 }
 
+/// The argument that makes this binary a floor of its own: the YAML reader guzzle-kv
+/// uses (`saphyr-parser`), alone, over every YAML file of the paths that follow, on every
+/// core. Whatever guzzle-kv does on top of reading YAML, it cannot be faster than this.
+const READ_YAML: &str = "--read-yaml";
+
+/// Reads every YAML file under `paths` with `saphyr-parser`, event by event, as guzzle-kv
+/// does, and keeps nothing; exits 1 if a file does not parse.
+fn read_yaml(paths: &[PathBuf]) {
+    use rayon::prelude::*;
+
+    let files: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(walkdir::WalkDir::new)
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    let events: usize = files
+        .par_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).expect("a UTF-8 YAML file");
+            let parser = saphyr_parser::Parser::new_from_str(&text);
+            parser.map(|event| event.map_or_else(|_| std::process::exit(1), |_| 1)).sum::<usize>()
+        })
+        .sum::<usize>();
+    assert!(events > 0 || files.is_empty());
+}
+
+/// A command that runs [`read_yaml`] over `paths`.
+fn yaml_reader(paths: &[&Path]) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("the benchmark binary"));
+    command.arg(READ_YAML).args(paths);
+    command
+}
+
 struct Bench {
     dir: PathBuf,
     seed: u64,
     scale: Scale,
+    keep: bool,
 }
 
 fn guzzle_kv(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Command {
@@ -205,6 +246,15 @@ fn mib(bytes: u64) -> String {
 impl Bench {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
+    }
+
+    /// Removes a case's inputs and outputs, unless `--keep` asked for them (to profile).
+    fn discard(&self, paths: &[PathBuf]) {
+        if !self.keep {
+            for path in paths {
+                remove(path)();
+            }
+        }
     }
 
     /// Pairs 1, 3 and 6: `databricks -o`, `render -o` and `lint` on the whole tree.
@@ -279,12 +329,19 @@ impl Bench {
         let mut sides = [
             Side::new("lint", guzzle_kv(&[&"lint", &tree, &"--output-format", &"concise"])),
             Side::new("find | cat", shell(&cat_script)),
+            Side::new("YAML reader alone", yaml_reader(&[&tree])),
         ];
         let figures = alternate(&mut sides, self.scale.runs);
         report.pair(&Row::new("3. lint tree", &figures[0], &figures[1], Goal::AtMost(2.0)));
-        for path in [out, copy, sed_copy] {
-            remove(&path)();
-        }
+        // The floor any YAML-reading lint has: saphyr over the tree's YAML files only.
+        report.pair(&Row::new(
+            "floor: reading the tree's YAML",
+            &figures[2],
+            &figures[1],
+            Goal::None,
+        ));
+        report.pair(&Row::new("lint tree", &figures[0], &figures[2], Goal::None));
+        self.discard(&[out, copy, sed_copy]);
     }
 
     /// Pairs 2 and 6: `render` of one large YAML file against `envsubst`, and the memory
@@ -306,8 +363,11 @@ impl Bench {
             self.path("big-envsubst-out.yml").display()
         ));
         envsubst.envs(secrets.env_vars());
-        let mut sides =
-            [Side::new("render -o", render).before(remove(&out)), Side::new("envsubst", envsubst)];
+        let mut sides = [
+            Side::new("render -o", render).before(remove(&out)),
+            Side::new("envsubst", envsubst),
+            Side::new("YAML reader alone", yaml_reader(&[&big])),
+        ];
         let figures = alternate(&mut sides, self.scale.runs);
         report.pair(&Row::new(
             "2. render --secrets-file big YAML",
@@ -315,6 +375,9 @@ impl Bench {
             &figures[1],
             Goal::FasterBy(2.0),
         ));
+        // The floor: reading the file with saphyr alone, which `render` must do.
+        report.pair(&Row::new("floor: reading big YAML", &figures[2], &figures[1], Goal::None));
+        report.pair(&Row::new("render big YAML", &figures[0], &figures[2], Goal::None));
         report.memory("6. render -o big YAML", &figures[0], 3 * size);
 
         let databricks = guzzle_kv(&[&"databricks", &big, &"-o", &out]);
@@ -325,9 +388,7 @@ impl Bench {
         let figures = alternate(&mut sides, self.scale.runs.min(3));
         report.pair(&Row::new("databricks -o big YAML", &figures[0], &figures[1], Goal::None));
         report.memory("6. databricks -o big YAML", &figures[0], 3 * size);
-        for path in [big, twin, out, self.path("big-envsubst-out.yml")] {
-            remove(&path)();
-        }
+        self.discard(&[big, twin, out, self.path("big-envsubst-out.yml")]);
     }
 
     /// Pair 4: `databricks` and `lint` on one 2 KB file against `cat`.
@@ -400,7 +461,7 @@ impl Bench {
                 }
             }
             medians.push(figures.iter().map(measure::Figures::median_wall).collect::<Vec<_>>());
-            remove(&line)();
+            self.discard(&[line]);
         }
         report.linearity(&["render", "databricks", "lint"], &medians[0], &medians[1]);
     }
