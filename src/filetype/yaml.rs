@@ -87,16 +87,24 @@ pub(crate) fn each_event<'t>(
             let offset = offsets.byte(e.marker().index());
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
-        let start = offsets.byte(span.start.index());
+        let mut start = offsets.byte(span.start.index());
         let mut end = offsets.byte(span.end.index()).max(start);
-        if let Event::Scalar(
-            _,
-            style @ (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted),
-            ..,
-        ) = &event
-        {
-            let quote = skip_properties(text, start, end);
-            end = closing_quote_end(text, quote..end, *style == ScalarStyle::SingleQuoted);
+        // A scalar's range is its content, without the node properties (`&a`, `!!str`)
+        // saphyr's span starts at: no reader of the events may take them for the value.
+        if let Event::Scalar(value, style, ..) = &event {
+            match style {
+                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                    start = skip_properties(text, start, end);
+                    let single = *style == ScalarStyle::SingleQuoted;
+                    end = closing_quote_end(text, start..end, single);
+                }
+                ScalarStyle::Plain => start = skip_properties(text, start, end),
+                ScalarStyle::Literal | ScalarStyle::Folded => {
+                    if text[start..].starts_with(['&', '!']) {
+                        start = block_content_start(text, start..end, value);
+                    }
+                }
+            }
         }
         visit(event, start..end);
     }
@@ -120,14 +128,8 @@ fn each_scalar<'t>(
         observe(&event, range.clone());
         match event {
             Event::Scalar(value, style, _, _) => {
-                let mut start = range.start;
-                if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                    start = skip_properties(text, start, range.end);
-                } else if text[start..].starts_with(['&', '!']) {
-                    start = block_content_start(text, range.clone(), &value);
-                }
                 let in_flow = open_flows > 0;
-                visit(Found { ordinal, style, range: start..range.end, value, in_flow });
+                visit(Found { ordinal, style, range, value, in_flow });
                 ordinal += 1;
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {

@@ -42,6 +42,25 @@ fn no_format_shows_the_credential() {
     }
 }
 
+/// A value with node properties (`!!str "..."`, `&anchor '...'`) is masked from its
+/// quote on, not from the property: the mask began at the tag and left the credential
+/// showing after it.
+#[test]
+fn a_value_after_a_tag_or_anchor_is_masked() {
+    let s = Scratch::new();
+    s.write(
+        "conf/db.yml",
+        format!("db:\n  password: !!str \"{CANARY}\"\n  token: &t '{CANARY}'\n  secret: !!str {CANARY}\n"),
+    );
+    for format in ["full", "sarif"] {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_exit(&output, 1);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+    let output = run(s.path(), &["lint", "conf", "--output-format", "full"]);
+    assert!(stdout(&output).contains("2 |   password: !!str \"****\"\n"), "{}", stdout(&output));
+}
+
 /// Literal text beside a malformed placeholder or a near miss in a credential's value
 /// gets no KV101 (the item gets its own finding), but is masked wherever the line is
 /// shown; positions stay the finding's own (a fresh user's report).

@@ -32,6 +32,13 @@ kv101! {
         ["1:19 KV101 plaintext credential in `connectionString`",
          "6:22 KV101 plaintext credential in `c_connectionString`"];
     yaml_plain_password: YAML, "db:\n  password: hunter2\n" => ["2:13 KV101 plaintext credential in `password`"];
+    // The finding points at the value, past its node properties (a tag, an anchor).
+    yaml_value_after_node_properties: YAML,
+        "a: !!str \"hunter2\"\npassword: !!str \"hunter2\"\ntoken: &x 'a b'\nsecret: !!str |\n  s3cr3t\n" => [
+        "2:18 KV101 plaintext credential in `password`",
+        "3:12 KV101 plaintext credential in `token`",
+        "5:3 KV101 plaintext credential in `secret`",
+    ];
     yaml_quoted_points_inside_quotes: YAML, "password: \"Uat-Snowfl4ke!2024\"\n" =>
         ["1:12 KV101 plaintext credential in `password`"];
     yaml_camel_and_numbered: YAML, "dbPassword: 'a'\npassword2: b\nPrimaryKey: c\n" => [
