@@ -61,6 +61,24 @@ fn a_value_after_a_tag_or_anchor_is_masked() {
     assert!(stdout(&output).contains("2 |   password: !!str \"****\"\n"), "{}", stdout(&output));
 }
 
+/// A quoted `.env` value that runs on over line breaks (dotenvy reads it so) is masked on
+/// every line it spans, not only its first: a finding on a later line showed it.
+#[test]
+fn a_multi_line_env_value_is_masked_on_every_line() {
+    let s = Scratch::new();
+    s.write(
+        "conf/a.env",
+        format!(
+            "PASSWORD=\"{CANARY}\n{CANARY} $<KV:x>\"\nTOKEN='{CANARY}\n{CANARY} $<kv:kv-app/>'\n"
+        ),
+    );
+    for format in ["full", "sarif", "json", "concise", "github"] {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_exit(&output, 1);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+}
+
 /// Literal text beside a malformed placeholder or a near miss in a credential's value
 /// gets no KV101 (the item gets its own finding), but is masked wherever the line is
 /// shown; positions stay the finding's own (a fresh user's report).

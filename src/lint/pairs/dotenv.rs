@@ -3,16 +3,22 @@
 
 use super::{Pairs, ScalarKind, quoted_end, trim};
 
-/// Reads the pairs of a dotenv file. Every value is text.
+/// Reads the pairs of a dotenv file. Every value is text. A quoted value can run on over
+/// line breaks, as dotenvy reads it: the lines it spans hold no pairs of their own.
 pub(super) fn extract(text: &str) -> Pairs {
     let mut pairs = Pairs::new();
     let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let end = start + line.trim_end_matches(['\n', '\r']).len();
+    while start < text.len() {
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let end = start + text[start..line_end].trim_end_matches('\r').len();
+        let mut next = line_end + 1;
         if let Some((key, value)) = pair(text, start, end) {
+            if value.end > end {
+                next = text[value.end..].find('\n').map_or(text.len(), |i| value.end + i + 1);
+            }
             pairs.push(key, 0, value, ScalarKind::Text);
         }
-        start += line.len();
+        start = next;
     }
     pairs
 }
@@ -33,13 +39,13 @@ fn pair(text: &str, start: usize, end: usize) -> Option<(String, std::ops::Range
     Some((key.to_owned(), value(text, value_start, end)))
 }
 
-/// The value's content: inside its quotes, or a bare value up to an inline comment.
+/// The value's content: inside its quotes (which may close on a later line), or a bare
+/// value up to an inline comment.
 fn value(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     let range = trim(text, start..end);
-    let line = &text[..end];
     match text.as_bytes().get(range.start) {
         Some(&quote @ (b'"' | b'\'')) if range.start < end => {
-            range.start + 1..quoted_end(line, range.start, quote, quote == b'"')
+            range.start + 1..quoted_end(text, range.start, quote, quote == b'"')
         }
         _ => {
             let bare = &text[range.clone()];
@@ -59,6 +65,13 @@ mod tests {
         let text =
             "# c\nA=1\nexport B='two'\nC=\"th\\\"ree\" # x\nD=bare # comment\nE=\nnot a pair\n";
         let expected = [("A", "1"), ("B", "two"), ("C", "th\\\"ree"), ("D", "bare"), ("E", "")];
+        assert_eq!(shown(&extract(text), text), expected.map(|(k, v)| (k.into(), v.into())));
+    }
+
+    #[test]
+    fn quoted_values_run_on_over_line_breaks() {
+        let text = "A=\"one\r\nB=two\" # c\nC='x\ny'\nD=4\nE=\"open\nF=5\n";
+        let expected = [("A", "one\r\nB=two"), ("C", "x\ny"), ("D", "4"), ("E", "open\nF=5\n")];
         assert_eq!(shown(&extract(text), text), expected.map(|(k, v)| (k.into(), v.into())));
     }
 }
