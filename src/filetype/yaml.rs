@@ -25,7 +25,14 @@ pub(super) struct Scalar {
     /// Inside a flow collection (`[...]`, `{...}`), where more characters end a plain
     /// scalar.
     in_flow: bool,
+    /// An implicit mapping key (no `?` before it) is this many characters long, from its
+    /// node properties to the `:`, less the scalar's own text: YAML caps the whole at
+    /// 1024 characters.
+    implicit_key: Option<usize>,
 }
+
+/// The most characters an implicit key may have, in YAML 1.2 and 1.1 alike.
+const IMPLICIT_KEY_MAX: usize = 1024;
 
 /// The scalars of a file that hold items, and for each item the scalar it is in.
 #[derive(Clone, Debug)]
@@ -73,6 +80,7 @@ struct Found<'t> {
     range: Range<usize>,
     value: std::borrow::Cow<'t, str>,
     in_flow: bool,
+    implicit_key: Option<usize>,
 }
 
 /// Hands every event of the file, in order, to `visit` with its byte range. Stops at the
@@ -81,14 +89,22 @@ pub(crate) fn each_event<'t>(
     text: &'t str,
     mut visit: impl FnMut(Event<'t>, Range<usize>),
 ) -> Result<(), SyntaxProblem> {
+    each_node(text, |event, _, range| visit(event, range))
+}
+
+/// [`each_event`], with where each node starts too: at its node properties, if any.
+fn each_node<'t>(
+    text: &'t str,
+    mut visit: impl FnMut(Event<'t>, usize, Range<usize>),
+) -> Result<(), SyntaxProblem> {
     let mut offsets = Offsets { text, ascii: text.is_ascii(), chars: 0, bytes: 0 };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let offset = offsets.byte(e.marker().index());
             SyntaxProblem { file_type: "yaml", message: e.info().to_owned(), offset }
         })?;
-        let mut start = offsets.byte(span.start.index());
-        let mut end = offsets.byte(span.end.index()).max(start);
+        let node = offsets.byte(span.start.index());
+        let (mut start, mut end) = (node, offsets.byte(span.end.index()).max(node));
         // A scalar's range is its content, without the node properties (`&a`, `!!str`)
         // saphyr's span starts at: no reader of the events may take them for the value.
         if let Event::Scalar(value, style, ..) = &event {
@@ -106,7 +122,7 @@ pub(crate) fn each_event<'t>(
                 }
             }
         }
-        visit(event, start..end);
+        visit(event, node, start..end);
     }
     Ok(())
 }
@@ -124,25 +140,73 @@ fn each_scalar<'t>(
     // innermost collection alone does not tell.
     let mut flows: Vec<bool> = Vec::new();
     let mut open_flows = 0usize;
-    each_event(text, |event, range| {
+    let mut keys = Keys::default();
+    each_node(text, |event, node, range| {
         observe(&event, range.clone());
         match event {
             Event::Scalar(value, style, _, _) => {
                 let in_flow = open_flows > 0;
-                visit(Found { ordinal, style, range, value, in_flow });
+                let implicit_key = keys.node().then(|| implicit_key_rest(text, node, &range));
+                let implicit_key = implicit_key.flatten();
+                visit(Found { ordinal, style, range, value, in_flow, implicit_key });
                 ordinal += 1;
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let flow = matches!(text.as_bytes().get(range.start), Some(b'[' | b'{'));
                 open_flows += usize::from(flow);
                 flows.push(flow);
+                keys.open(matches!(event, Event::MappingStart(..)));
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 open_flows -= usize::from(flows.pop() == Some(true));
+                keys.close();
+            }
+            Event::Alias(_) => {
+                keys.node();
             }
             _ => {}
         }
     })
+}
+
+/// For each open collection, whether it is a mapping and, if so, whether its next node
+/// is a key.
+#[derive(Default)]
+struct Keys(Vec<(bool, bool)>);
+
+impl Keys {
+    /// A node of the innermost collection starts; returns whether it is a mapping key.
+    fn node(&mut self) -> bool {
+        match self.0.last_mut() {
+            Some((true, next_is_key)) => std::mem::replace(next_is_key, !*next_is_key),
+            _ => false,
+        }
+    }
+
+    fn open(&mut self, mapping: bool) {
+        self.node();
+        self.0.push((mapping, true));
+    }
+
+    fn close(&mut self) {
+        self.0.pop();
+    }
+}
+
+/// For a mapping key whose node starts at `node` and whose scalar is `range`: unless it
+/// is an explicit key (`? key`), how many characters it has besides the scalar's own
+/// text (its node properties and the blanks before the `:`).
+fn implicit_key_rest(text: &str, node: usize, range: &Range<usize>) -> Option<usize> {
+    let before = text[..node].trim_end_matches([' ', '\t']);
+    let explicit = before.ends_with('?')
+        && before[..before.len() - 1].ends_with([' ', '\t', '\n', '{', '[', ',', '-'])
+        || before == "?";
+    if explicit {
+        return None;
+    }
+    let after = &text[range.end..];
+    let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+    Some(text[node..range.start].chars().count() + blanks)
 }
 
 /// Where a quoted scalar opening at `span.start` really ends: just after its closing
@@ -245,6 +309,7 @@ pub(super) fn analyze<'t>(
                     value: value.into_owned(),
                     ordinal: found.ordinal,
                     in_flow: found.in_flow,
+                    implicit_key: found.implicit_key,
                 });
             }
             analysis.owners.push(Some(analysis.scalars.len() - 1));
@@ -290,7 +355,7 @@ pub(super) fn encode(
             continue;
         }
         let job = ScalarJob { text, items, replacements, scalar, members: &members };
-        match job.encode() {
+        match job.encode().and_then(|encoded| job.fits_as_key(encoded)) {
             Ok((edits, check)) => {
                 results.extend(edits.into_iter().map(|e| Ok(Some(e))));
                 checks.extend(check.map(|expected| (scalar.ordinal, expected, members[0])));
@@ -363,6 +428,31 @@ impl ScalarJob<'_> {
 
     fn value(&self, i: usize) -> &str {
         self.replacements[i].unwrap_or_default()
+    }
+
+    /// Refuses a result that makes an implicit key longer than YAML allows (readers then
+    /// reject the file: "mapping values are not allowed here").
+    fn fits_as_key(&self, encoded: Encoded) -> Result<Encoded, EncodeProblem> {
+        let Some(rest) = self.scalar.implicit_key else {
+            return Ok(encoded);
+        };
+        let range = &self.scalar.range;
+        let mut length = rest + self.text[range.clone()].chars().count();
+        for edit in &encoded.0 {
+            let start = edit.range.start.max(range.start);
+            let end = edit.range.end.min(range.end).max(start);
+            length = length - self.text[start..end].chars().count() + edit.text.chars().count();
+        }
+        if length <= IMPLICIT_KEY_MAX {
+            return Ok(encoded);
+        }
+        Err(EncodeProblem::new(
+            self.members[0],
+            format!(
+                "a YAML mapping key holds at most {IMPLICIT_KEY_MAX} characters, and this one would hold {length}"
+            ),
+        )
+        .with_help("write it as an explicit key, `? \"$<kv:...>\"` with `: value` on the next line"))
     }
 
     fn span(&self, i: usize) -> Range<usize> {
@@ -719,6 +809,30 @@ mod tests {
         assert_eq!(render("a: \"$<kv:k/c>\"\n", "x\ny").unwrap(), "a: \"x\\ny\"\n");
         assert_eq!(render("a: '$<kv:k/c>'\n", "etl_reader").unwrap(), "a: 'etl_reader'\n");
         assert_eq!(render("a: $<kv:k/c>\n", "tok_9f8e7d").unwrap(), "a: tok_9f8e7d\n");
+    }
+
+    /// YAML caps an implicit key at 1024 characters, properties and quotes included; a
+    /// longer one made a file no reader takes, with exit 0 (a fresh user's report).
+    #[test]
+    fn implicit_keys_stay_within_1024_characters() {
+        let fits = |text: &str, length: usize| render(text, &"x".repeat(length)).is_ok();
+        for (text, longest) in [
+            ("$<kv:kv-app/s>: v\n", 1024),
+            ("\"$<kv:kv-app/s>\": v\n", 1022),
+            ("{$<kv:kv-app/s>: v}\n", 1024),
+            ("- &a $<kv:kv-app/s>  : v\n", 1019),
+            ("a: [1, 2]\nb:\n  c: d\n$<kv:kv-app/s>: v\n", 1024),
+        ] {
+            assert!(fits(text, longest), "{text}");
+            assert!(!fits(text, longest + 1), "{text}");
+            let out = render(text, &"x".repeat(longest)).unwrap();
+            assert!(Parser::new_from_str(&out).all(|e| e.is_ok()), "{text}");
+        }
+        let problem = render("$<kv:kv-app/s>: v\n", &"x".repeat(2000)).unwrap_err();
+        assert!(problem[0].message.contains("at most 1024 characters"), "{}", problem[0].message);
+        for text in ["? $<kv:kv-app/s>\n: v\n", "k: $<kv:kv-app/s>\n", "- $<kv:kv-app/s>\n"] {
+            assert!(fits(text, 5000), "{text}");
+        }
     }
 
     #[test]
