@@ -538,9 +538,9 @@ impl ScalarJob<'_> {
                 .with_help("use a literal block scalar (`|`) or double quotes"));
             }
         }
-        // As in a literal block, a placeholder that ends the block is the end of its
-        // value: the header's chomping then keeps no final newline.
-        let tail = self.ends_the_block();
+        // As in a literal block, a placeholder that is the block's whole content is its
+        // whole value: the header's chomping then keeps no final newline.
+        let tail = self.is_whole_content();
         let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
         let mut edits = self.raw_edits();
         if tail {
@@ -556,11 +556,24 @@ impl ScalarJob<'_> {
         self.text[self.items[last].span.end()..self.scalar.range.end].trim().is_empty()
     }
 
+    /// Whether one item, with only blanks around it, is all a (block) scalar holds: then
+    /// the value is the secret exactly, with the final newlines it has. Beside other
+    /// content, the template's own final line break stays after it.
+    fn is_whole_content(&self) -> bool {
+        let first = self.items[self.members[0]].span.offset;
+        self.members.len() == 1
+            && self.text[self.scalar.range.start..first].trim().is_empty()
+            && self.ends_the_block()
+    }
+
     fn literal(&self) -> Result<Encoded, EncodeProblem> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
         let tail = self.ends_the_block();
-        let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
+        let expected =
+            self.substituted(self.is_whole_content()).ok_or_else(|| self.unreadable())?;
+        // The final newlines of the whole value, which the header's chomping must keep.
+        let kept = expected.len() - expected.trim_end_matches('\n').len();
         let mut edits = Vec::new();
         for &i in self.members {
             let value = self.value(i);
@@ -584,17 +597,24 @@ impl ScalarJob<'_> {
             let mut written = indent_lines(body, indent, !at_tail, newline);
             if at_tail {
                 // The line breaks after the placeholder, up to the next content (or the
-                // end of the file), are the value's final newlines too.
-                let newlines = value.len() - body.len();
+                // end of the file), are the value's final newlines too: as many more are
+                // written as the whole value needs.
                 let after = &self.text[self.span(i).end..];
                 let blank_run = after
                     .find(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
                     .map_or(after, |end| &after[..end]);
                 let breaks_after = blank_run.matches('\n').count();
-                written.push_str(&newline.repeat(newlines.saturating_sub(breaks_after)));
+                // With nothing of the value on its line, the line breaks back to the
+                // block's content before it end the whole value too.
+                let before = if body.is_empty() {
+                    let lead = &self.text[self.scalar.range.start..self.span(i).start];
+                    lead[lead.trim_end().len()..].matches('\n').count()
+                } else {
+                    0
+                };
+                written.push_str(&newline.repeat(kept.saturating_sub(breaks_after + before)));
                 // Chomping keeps the final newlines of the whole value: with an empty
                 // value they are those of the text before the placeholder.
-                let kept = expected.len() - expected.trim_end_matches('\n').len();
                 let only_newlines = kept == expected.len();
                 edits.extend(self.chomping(kept, only_newlines));
             }
@@ -976,7 +996,21 @@ mod tests {
         single_quoted_empty_at_line_edge_is_refused: ("k: 'a\n  $<kv:k/c>\n  b'\n", "") => err;
         literal_at_end_of_file_writes_its_newline: ("k: |\n  $<kv:k/c>", "a\nb\n") => "k: |\n  a\n  b\n";
         literal_empty_tail_keeps_the_newline_before:
-            ("k: |\n  line1\n  $<kv:k/c>\nz: 1\n", "") => "k: |\n  line1\n  \nz: 1\n";
+            ("k: |\n  line1\n  $<kv:k/c>\nz: 1\n", "") => "k: |+\n  line1\n  \nz: 1\n";
+        // A fresh user's report: beside other content, the block's own final line break
+        // stays after the value (`|` became `|-`, so `a\nX\n` read `a\nX`).
+        literal_after_other_lines_keeps_the_blocks_newline:
+            ("k: |\n  a\n  $<kv:k/c>\nz: 1\n", "X") => "k: |\n  a\n  X\nz: 1\n";
+        literal_after_other_lines_adds_the_values_newlines:
+            ("k: |\n  a\n  $<kv:k/c>\nz: 1\n", "X\n") => "k: |+\n  a\n  X\n\nz: 1\n";
+        literal_stripped_after_other_lines:
+            ("k: |-\n  a\n  $<kv:k/c>\nz: 1\n", "X\n") => "k: |\n  a\n  X\nz: 1\n";
+        literal_two_placeholders_keep_the_blocks_newline:
+            ("k: |\n  $<kv:k/c>\n  $<kv:k/c>\nz: 1\n", "X") => "k: |\n  X\n  X\nz: 1\n";
+        folded_after_other_text_keeps_the_blocks_newline:
+            ("k: >\n  a\n  $<kv:k/c>\nz: 1\n", "X") => "k: >\n  a\n  X\nz: 1\n";
+        folded_whole_content_is_the_value:
+            ("k: >\n  $<kv:k/c>\nz: 1\n", "X") => "k: >-\n  X\nz: 1\n";
         literal_value_ending_in_newline_mid_line:
             ("k: |\n  a $<kv:k/c> b\nz: 1\n", "x\n") => "k: |\n  a x\n   b\nz: 1\n";
         literal_of_newlines_only_keeps_them:

@@ -206,19 +206,20 @@ pub(crate) const CASES: &[Case] = cases! {
     yaml_literal_indicator: YAML, "k: «|2\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_literal;
     yaml_literal_eof: YAML, "k: «|\n  {P}»" => "{P}", Query::Yaml(K), yaml_literal_first;
     yaml_literal_comment: YAML, "k: «| # note\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_literal_first;
-    yaml_literal_end: YAML, "k: «|\n  line1\n  {P}\n»z: 1\n" => "line1\n{P}", Query::Yaml(K), yaml_literal;
+    yaml_literal_end: YAML, "k: «|\n  line1\n  {P}\n»z: 1\n" => "line1\n{P}\n", Query::Yaml(K), yaml_literal;
     yaml_literal_strip_end: YAML, "k: «|-\n  line1\n  {P}\n»z: 1\n" => "line1\n{P}", Query::Yaml(K), yaml_literal;
     yaml_literal_middle: YAML, "k: «|\n  line1\n  {P}\n  line3\n»z: 1\n" => "line1\n{P}\nline3\n", Query::Yaml(K), yaml_literal;
     yaml_literal_strip_middle: YAML, "k: «|-\n  line1\n  {P}\n  line3\n»z: 1\n" => "line1\n{P}\nline3", Query::Yaml(K), yaml_literal;
     yaml_literal_keep_middle: YAML, "k: «|+\n  line1\n  {P}\n  line3\n\n»z: 1\n" => "line1\n{P}\nline3\n\n", Query::Yaml(K), yaml_literal;
     yaml_literal_in_line: YAML, "k: «|\n  a {P} b\n»z: 1\n" => "a {P} b\n", Query::Yaml(K), yaml_literal;
     yaml_literal_seq: YAML, "l:\n  - «|\n    {P}\n»  - x\n" => "{P}", Query::Yaml(&[Key("l"), Index(0)]), yaml_literal_first;
-    yaml_literal_crlf: YAML, "k: «|\r\n  line1\r\n  {P}\r\n»z: 1\r\n" => "line1\n{P}", Query::Yaml(K), yaml_literal;
+    yaml_literal_crlf: YAML, "k: «|\r\n  line1\r\n  {P}\r\n»z: 1\r\n" => "line1\n{P}\n", Query::Yaml(K), yaml_literal;
     // --- YAML folded
-    // A placeholder that ends a block is the end of its value, as in a literal block.
+    // A placeholder that is a block's whole content is its whole value, as in a literal
+    // block; beside other content the block's own final line break stays after it.
     yaml_folded_alone: YAML, "k: «>\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
     yaml_folded_keep_alone: YAML, "k: «>+\n  {P}\n\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
-    yaml_folded_end: YAML, "k: «>\n  line1\n  {P}\n»z: 1\n" => "line1 {P}", Query::Yaml(K), yaml_folded;
+    yaml_folded_end: YAML, "k: «>\n  line1\n  {P}\n»z: 1\n" => "line1 {P}\n", Query::Yaml(K), yaml_folded;
     yaml_folded_strip: YAML, "k: «>-\n  {P}\n»z: 1\n" => "{P}", Query::Yaml(K), yaml_folded;
     yaml_folded_part: YAML, "k: «>\n  a {P} b\n  c\n»z: 1\n" => "a {P} b c\n", Query::Yaml(K), yaml_folded;
 

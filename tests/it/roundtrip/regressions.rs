@@ -37,6 +37,11 @@ regressions! {
     // yaml.rs literal: chomping from the whole value (was refused).
     yaml_literal_empty_tail: "yaml_literal_end", "";
     yaml_literal_empty_tail_crlf: "yaml_literal_crlf", "";
+    // yaml.rs literal: beside other lines, the block's own final newline stays after the
+    // value, and the value's own are added to it (`|` became `|-`: a fresh user's report).
+    yaml_literal_end_keeps_the_blocks_newline: "yaml_literal_end", "X";
+    yaml_literal_end_adds_the_values_newlines: "yaml_literal_end", "X\n\n";
+    yaml_folded_end_keeps_the_blocks_newline: "yaml_folded_end", "X";
     // yaml.rs indent_lines: text after a value ending in a newline (was refused).
     yaml_literal_newline_mid_line: "yaml_literal_in_line", "line1\nline2\n";
     // yaml.rs literal: blank lines after the placeholder are kept by `|+` (was refused).
