@@ -29,6 +29,13 @@ pub const CREDENTIAL_NAMES: &[&str] = &[
     "shared key",
     "master key",
     "subscription key",
+    "private key",
+    "privatekey",
+    "signing key",
+    "encryption key",
+    "client key",
+    "ssh key",
+    "storage key",
     "credential",
     "credentials",
 ];

@@ -154,6 +154,23 @@ pub(crate) fn is_not_secret(value: &str) -> bool {
         || (value.chars().count() > 1 && chars.all(|c| Some(c) == first))
         || (value.starts_with('<') && value.ends_with('>'))
         || is_reference(value)
+        || is_file_path(value)
+}
+
+/// A path to a key or certificate file (`client_key: /etc/ssl/client.key`, `ssh_key:
+/// ~/.ssh/id_rsa`): it names where a secret is kept, not the secret. A relative path must
+/// say so (`./`, `../`, `~/`); an absolute one must end in a key or certificate file's
+/// extension, since a password may start with `/`.
+fn is_file_path(value: &str) -> bool {
+    const EXTENSIONS: &[&str] =
+        &["key", "pem", "crt", "cer", "der", "p8", "p12", "pfx", "jks", "keystore", "pub", "ppk"];
+    if value.contains(char::is_whitespace) {
+        return false;
+    }
+    let relative = ["./", "../", "~/"].iter().any(|p| value.starts_with(p));
+    let extension = value.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let key_file = extension.is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
+    relative && value.len() > 3 || value.starts_with('/') && value.len() > 1 && key_file
 }
 
 /// References resolved elsewhere: `${param}`, Databricks `{{secrets/..}}` and

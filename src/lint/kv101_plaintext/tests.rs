@@ -32,6 +32,22 @@ kv101! {
         ["1:19 KV101 plaintext credential in `connectionString`",
          "6:22 KV101 plaintext credential in `c_connectionString`"];
     yaml_plain_password: YAML, "db:\n  password: hunter2\n" => ["2:13 KV101 plaintext credential in `password`"];
+    // A fresh user's report: key-type names that hold a private key were not names.
+    yaml_private_and_signing_keys: YAML,
+        "tls:\n  private_key: |\n    -----BEGIN PRIVATE KEY-----\n    MIIB\nsigningKey: abc123XYZ\n\
+         encryption_key: \"k3y\"\nssh_key: AAAAB3Nza\nstorage_key: 'Xk29'\nclient_key: q\n\
+         private_key_id: abc\n" => [
+        "3:5 KV101 plaintext credential in `private_key`",
+        "5:13 KV101 plaintext credential in `signingKey`",
+        "6:18 KV101 plaintext credential in `encryption_key`",
+        "7:10 KV101 plaintext credential in `ssh_key`",
+        "8:15 KV101 plaintext credential in `storage_key`",
+        "9:13 KV101 plaintext credential in `client_key`",
+    ];
+    // Where the key is kept is no secret.
+    yaml_key_file_paths_never: YAML,
+        "client_key: /etc/ssl/client.key\nssh_key: ~/.ssh/id_rsa\nprivate_key: ./keys/app.pem\n\
+         password: /Xk29sL\n" => ["4:11 KV101 plaintext credential in `password`"];
     // The finding points at the value, past its node properties (a tag, an anchor).
     yaml_value_after_node_properties: YAML,
         "a: !!str \"hunter2\"\npassword: !!str \"hunter2\"\ntoken: &x 'a b'\nsecret: !!str |\n  s3cr3t\n" => [
