@@ -112,7 +112,7 @@ fn check_pair(
     };
     if class == KeyClass::Credential || opaque {
         if !is_exempt(context, &value) {
-            return vec![(value, format!("plaintext credential in `{key}`"))];
+            return vec![(value, format!("plaintext credential in `{}`", shown(key)))];
         }
         masks.extend(outside_items(context.items, value));
         return Vec::new();
@@ -126,11 +126,24 @@ fn check_pair(
         } else {
             let what = embedded.what;
             let message =
-                format!("plaintext credential in `{key}`: `{what}` holds a literal value");
+                format!("plaintext credential in `{}`: `{what}` holds a literal value", shown(key));
             found.push((embedded.range, message));
         }
     }
     found
+}
+
+/// A key as a message shows it: control characters (a line break in a quoted key) are
+/// escaped, so that a finding stays on one line in `concise` output.
+fn shown(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.chars().any(char::is_control) {
+        key.chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect::<String>()
+            .into()
+    } else {
+        key.into()
+    }
 }
 
 /// Whether the bytes at `range` are not a literal secret: empty, a placeholder or any

@@ -44,6 +44,9 @@ kv101! {
         "8:15 KV101 plaintext credential in `storage_key`",
         "9:13 KV101 plaintext credential in `client_key`",
     ];
+    // A fresh user's report: a line break in a key broke `concise`'s one line a finding.
+    yaml_key_with_a_line_break_stays_on_one_line: YAML, "\"x\\npassword\": hunter2xyz\n" =>
+        ["1:16 KV101 plaintext credential in `x\\npassword`"];
     // Where the key is kept is no secret.
     yaml_key_file_paths_never: YAML,
         "client_key: /etc/ssl/client.key\nssh_key: ~/.ssh/id_rsa\nprivate_key: ./keys/app.pem\n\
