@@ -80,7 +80,10 @@ struct Found<'t> {
     range: Range<usize>,
     value: std::borrow::Cow<'t, str>,
     in_flow: bool,
-    implicit_key: Option<usize>,
+    /// Whether it is a mapping key.
+    is_key: bool,
+    /// Where its node starts: at its node properties, if any.
+    node: usize,
 }
 
 /// Hands every event of the file, in order, to `visit` with its byte range. Stops at the
@@ -145,10 +148,8 @@ fn each_scalar<'t>(
         observe(&event, range.clone());
         match event {
             Event::Scalar(value, style, _, _) => {
-                let in_flow = open_flows > 0;
-                let implicit_key = keys.node().then(|| implicit_key_rest(text, node, &range));
-                let implicit_key = implicit_key.flatten();
-                visit(Found { ordinal, style, range, value, in_flow, implicit_key });
+                let (in_flow, is_key) = (open_flows > 0, keys.node());
+                visit(Found { ordinal, style, range, value, in_flow, is_key, node });
                 ordinal += 1;
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -309,7 +310,10 @@ pub(super) fn analyze<'t>(
                     value: value.into_owned(),
                     ordinal: found.ordinal,
                     in_flow: found.in_flow,
-                    implicit_key: found.implicit_key,
+                    implicit_key: found
+                        .is_key
+                        .then(|| implicit_key_rest(text, found.node, &found.range))
+                        .flatten(),
                 });
             }
             analysis.owners.push(Some(analysis.scalars.len() - 1));

@@ -66,8 +66,8 @@ pub enum KeyClass {
 pub struct CredentialNames {
     credential: Vec<Vec<String>>,
     connection: Vec<Vec<String>>,
-    /// The last word of every name: a key that contains none of them names nothing.
-    last_words: Vec<String>,
+    /// Finds the last word of any name: a key that contains none of them names nothing.
+    last_words: aho_corasick::AhoCorasick,
 }
 
 impl CredentialNames {
@@ -83,6 +83,7 @@ impl CredentialNames {
             credential.iter().chain(&connection).filter_map(|w| w.last().cloned()).collect();
         last_words.sort();
         last_words.dedup();
+        let last_words = aho_corasick::AhoCorasick::new(&last_words).expect("a few short words");
         Self { credential, connection, last_words }
     }
 
@@ -98,7 +99,7 @@ impl CredentialNames {
         let lower = &mut lower[..key.len()];
         lower.copy_from_slice(key.as_bytes());
         lower.make_ascii_lowercase();
-        !self.last_words.iter().any(|word| memchr::memmem::find(lower, word.as_bytes()).is_some())
+        !self.last_words.is_match(&*lower)
     }
 
     /// Classifies a key.

@@ -66,7 +66,7 @@ pub(super) struct Checked {
 
 /// KV101 for every pair of the file (`text` files have none).
 pub(super) fn check(context: &Context<'_>) -> Checked {
-    let names = CredentialNames::new(&context.options.extra_credential_names);
+    let names = context.options.credential_names();
     let pairs = context.pairs;
     let naming = naming_fields(pairs, context.text);
     let mut found: Vec<(Range<usize>, String)> = Vec::new();
@@ -76,7 +76,7 @@ pub(super) fn check(context: &Context<'_>) -> Checked {
             continue;
         }
         let key = effective_key(pairs, pair, context.text);
-        found.extend(check_pair(context, &names, key, pair.value.clone(), &mut masks));
+        found.extend(check_pair(context, names, key, pair.value.clone(), &mut masks));
     }
     found.sort_by_key(|(range, _)| range.start);
 
@@ -236,17 +236,21 @@ fn naming_fields(pairs: &Pairs, text: &str) -> Vec<bool> {
     let mut blocks: HashMap<(usize, &str), Naming> = HashMap::new();
     for pair in &pairs.pairs {
         let (block, field) = block_of(pair);
-        let naming = blocks.entry(block).or_default();
         let is_kv_type = || text[pair.value.clone()].eq_ignore_ascii_case("AzureKeyVaultSecret");
+        let mut naming = |set: fn(&mut Naming)| set(blocks.entry(block).or_default());
         if is_key(field, "keyvaultname") {
-            naming.key_vault = true;
+            naming(|n| n.key_vault = true);
         } else if is_key(field, "secretname") || (is_key(field, "type") && is_kv_type()) {
-            naming.reference = true;
+            naming(|n| n.reference = true);
         } else if is_key(field, "scope") {
-            naming.scope_and_key.0 = true;
+            naming(|n| n.scope_and_key.0 = true);
         } else if is_key(field, "key") {
-            naming.scope_and_key.1 = true;
+            naming(|n| n.scope_and_key.1 = true);
         }
+    }
+    // Most files name no secret: then no field is exempt, and no key need be hashed.
+    if blocks.is_empty() {
+        return vec![false; pairs.pairs.len()];
     }
     pairs
         .pairs

@@ -43,6 +43,8 @@ pub struct LintOptions {
     pub extra_credential_names: Vec<String>,
     /// Findings silenced by path, from the config file's `[[lint.ignore]]`.
     pub ignores: Ignores,
+    /// The credential names with the extra ones, made once for the whole run.
+    names: std::sync::OnceLock<credential_name::CredentialNames>,
 }
 
 impl Default for LintOptions {
@@ -53,6 +55,7 @@ impl Default for LintOptions {
             allow_vaults: Vec::new(),
             extra_credential_names: Vec::new(),
             ignores: Ignores::default(),
+            names: std::sync::OnceLock::new(),
         }
     }
 }
@@ -69,7 +72,14 @@ impl LintOptions {
             allow_vaults,
             extra_credential_names: config.lint.credential_names.clone(),
             ignores: config.ignores(),
+            names: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The built-in credential names and [`LintOptions::extra_credential_names`].
+    pub(crate) fn credential_names(&self) -> &credential_name::CredentialNames {
+        self.names
+            .get_or_init(|| credential_name::CredentialNames::new(&self.extra_credential_names))
     }
 }
 
@@ -174,7 +184,7 @@ fn comment_masks(
     if findings.is_empty() || !context.file_type.has_comments() {
         return Vec::new();
     }
-    let names = credential_name::CredentialNames::new(&context.options.extra_credential_names);
+    let names = context.options.credential_names();
     let names_a_credential = |comment: &str| {
         let url_credential = comment.contains("://") && comment.contains('@');
         url_credential
