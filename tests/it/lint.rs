@@ -32,14 +32,23 @@ fn concise_output_is_exact_and_errors_exit_1() {
     assert!(stderr(&output).contains("2 errors, 1 warning in 2 files"), "{}", stderr(&output));
 }
 
-#[test]
-fn no_format_shows_the_credential() {
-    let s = tree();
-    for format in ["full", "concise", "json", "sarif", "github"] {
+/// Every `--output-format`.
+const FORMATS: [&str; 5] = ["full", "concise", "json", "sarif", "github"];
+
+/// Lints `conf` of `s` in each of `formats`, each run exiting 1, and checks that none
+/// shows the canary on stdout or stderr.
+fn assert_no_format_shows_the_canary(s: &Scratch, formats: &[&str]) {
+    for format in formats {
         let output = run(s.path(), &["lint", "conf", "--output-format", format]);
         assert_exit(&output, 1);
         assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
     }
+}
+
+#[test]
+fn no_format_shows_the_credential() {
+    let s = tree();
+    assert_no_format_shows_the_canary(&s, &FORMATS);
 }
 
 /// A value with node properties (`!!str "..."`, `&anchor '...'`) is masked from its
@@ -52,11 +61,7 @@ fn a_value_after_a_tag_or_anchor_is_masked() {
         "conf/db.yml",
         format!("db:\n  password: !!str \"{CANARY}\"\n  token: &t '{CANARY}'\n  secret: !!str {CANARY}\n"),
     );
-    for format in ["full", "sarif"] {
-        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
-        assert_exit(&output, 1);
-        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
-    }
+    assert_no_format_shows_the_canary(&s, &["full", "sarif"]);
     let output = run(s.path(), &["lint", "conf", "--output-format", "full"]);
     assert!(stdout(&output).contains("2 |   password: !!str \"****\"\n"), "{}", stdout(&output));
 }
@@ -72,11 +77,7 @@ fn a_multi_line_env_value_is_masked_on_every_line() {
             "PASSWORD=\"{CANARY}\n{CANARY} $<KV:x>\"\nTOKEN='{CANARY}\n{CANARY} $<kv:kv-app/>'\n"
         ),
     );
-    for format in ["full", "sarif", "json", "concise", "github"] {
-        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
-        assert_exit(&output, 1);
-        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
-    }
+    assert_no_format_shows_the_canary(&s, &FORMATS);
 }
 
 /// Literal text beside a malformed placeholder or a near miss in a credential's value
@@ -100,11 +101,7 @@ fn text_beside_a_malformed_placeholder_is_masked() {
         ),
     );
     s.write("conf/conn.properties", format!("conn=Server=x;Password={CANARY} $<kv:kv-a/>;\n"));
-    for format in ["full", "concise", "json", "sarif", "github"] {
-        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
-        assert_exit(&output, 1);
-        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
-    }
+    assert_no_format_shows_the_canary(&s, &FORMATS);
     let output = run(s.path(), &["lint", "conf/mixed.yml", "--output-format", "full"]);
     let shown = stdout(&output);
     assert!(shown.contains("--> conf/mixed.yml:1:30\n"), "{shown}");
@@ -451,7 +448,7 @@ fn comments_naming_a_credential_are_masked_where_lines_are_shown() {
         "silenced.yaml",
         format!("db: {{password: {CANARY}, url: \"$<kv:bad\"}} # guzzle-kv: ignore KV101\n"),
     );
-    for format in ["full", "concise", "json", "sarif", "github"] {
+    for format in FORMATS {
         let output = run(s.path(), &["lint", ".", "--output-format", format]);
         assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
     }
@@ -553,7 +550,7 @@ fn files_not_checked_in_full_are_in_the_machine_formats() {
     if let Some(checked) = check_sarif_schema(&[log]) {
         assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
     }
-    for format in ["full", "concise", "json", "sarif", "github"] {
+    for format in FORMATS {
         let output = run(s.path(), &["lint", "conf", "--output-format", format]);
         assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
     }
