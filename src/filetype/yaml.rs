@@ -543,8 +543,9 @@ impl ScalarJob<'_> {
             }
         }
         // As in a literal block, a placeholder that is the block's whole content is its
-        // whole value: the header's chomping then keeps no final newline.
-        let tail = self.is_whole_content();
+        // whole value (as is one that ends the file): the header's chomping then keeps no
+        // final newline.
+        let tail = self.is_whole_content() || (self.ends_the_block() && self.ends_the_file());
         let expected = self.substituted(tail).ok_or_else(|| self.unreadable())?;
         let mut edits = self.raw_edits();
         if tail {
@@ -563,19 +564,34 @@ impl ScalarJob<'_> {
     /// Whether one item, with only blanks around it, is all a (block) scalar holds: then
     /// the value is the secret exactly, with the final newlines it has. Beside other
     /// content, the template's own final line break stays after it.
+    /// Leading blank lines, or spaces an indentation indicator keeps, are content: what
+    /// decides is the value as read, not the text.
     fn is_whole_content(&self) -> bool {
-        let first = self.items[self.members[0]].span.offset;
-        self.members.len() == 1
-            && self.text[self.scalar.range.start..first].trim().is_empty()
-            && self.ends_the_block()
+        let value = &self.scalar.value;
+        let found = scan(value);
+        let mut data = found
+            .iter()
+            .filter(|item| matches!(item.kind, ItemKind::Placeholder(_) | ItemKind::Escape));
+        let only = data.next().filter(|_| data.next().is_none() && self.members.len() == 1);
+        only.is_some_and(|item| {
+            item.span.offset == 0 && value[item.span.end()..].trim_end_matches('\n').is_empty()
+        })
+    }
+
+    /// Whether the file ends after the last item with no line break: the block then has
+    /// no final line break of its own to keep after the value (a reader may still report
+    /// one for it).
+    fn ends_the_file(&self) -> bool {
+        let last = *self.members.last().expect("a scalar job has members");
+        !self.text[self.items[last].span.end()..].contains('\n')
     }
 
     fn literal(&self) -> Result<Encoded, EncodeProblem> {
         let indent = self.content_indent();
         let last = *self.members.last().expect("a scalar job has members");
         let tail = self.ends_the_block();
-        let expected =
-            self.substituted(self.is_whole_content()).ok_or_else(|| self.unreadable())?;
+        let whole = self.is_whole_content() || (tail && self.ends_the_file());
+        let expected = self.substituted(whole).ok_or_else(|| self.unreadable())?;
         // The final newlines of the whole value, which the header's chomping must keep.
         let kept = expected.len() - expected.trim_end_matches('\n').len();
         let mut edits = Vec::new();
@@ -590,13 +606,13 @@ impl ScalarJob<'_> {
             }
             let at_tail = i == last && tail;
             let body = if at_tail { value.trim_end_matches('\n') } else { value };
-            // New lines end like the placeholder's own line, so a CRLF file stays CRLF.
+            // New lines end like the placeholder's own line (or, on the file's last line,
+            // like the line above), so a CRLF file stays CRLF.
             let line_end = &self.text[self.span(i).end..];
-            let newline = if line_end.split('\n').next().is_some_and(|l| l.ends_with('\r')) {
-                "\r\n"
-            } else {
-                "\n"
-            };
+            let own = line_end.split_once('\n').map(|(line, _)| line);
+            let above = || self.text[..self.span(i).start].rsplit_once('\n').map(|(a, _)| a);
+            let newline =
+                if own.or_else(above).is_some_and(|l| l.ends_with('\r')) { "\r\n" } else { "\n" };
             // Text after the item on its line needs the block's indentation before it.
             let mut written = indent_lines(body, indent, !at_tail, newline);
             if at_tail {
@@ -1013,6 +1029,22 @@ mod tests {
             ("k: |\n  $<kv:k/c>\n  $<kv:k/c>\nz: 1\n", "X") => "k: |\n  X\n  X\nz: 1\n";
         folded_after_other_text_keeps_the_blocks_newline:
             ("k: >\n  a\n  $<kv:k/c>\nz: 1\n", "X") => "k: >\n  a\n  X\nz: 1\n";
+        // A second fresh user's report: at the end of a file with no final line break
+        // there is no block line break to keep (the reader reported one), and leading
+        // blank lines or indicator spaces are content, so the value is not the block's.
+        literal_beside_content_at_the_end_of_the_file:
+            ("k: |+\n  a\n  $<kv:k/c>", "x") => "k: |-\n  a\n  x";
+        literal_beside_content_at_the_end_of_a_crlf_file:
+            ("k: |\r\n  pre\r\n  $<kv:k/c>", "a\nb\n\n") => "k: |+\r\n  pre\r\n  a\r\n  b\r\n\r\n";
+        literal_after_a_blank_line_keeps_the_blocks_newline:
+            ("k: |\n\n  $<kv:k/c>\n", "x") => "k: |\n\n  x\n";
+        literal_with_kept_indicator_spaces_keeps_the_blocks_newline:
+            ("k: |1\n  $<kv:k/c>\n", "x") => "k: |1\n  x\n";
+        // Spaces alone on a block's last line read as an empty line, not as `   `.
+        literal_with_spaces_after_an_empty_value_is_refused:
+            ("k: |\n  $<kv:k/c>   \n", "") => err;
+        literal_with_spaces_after_the_placeholder:
+            ("k: |\n  $<kv:k/c>   \n", "x") => "k: |\n  x   \n";
         folded_whole_content_is_the_value:
             ("k: >\n  $<kv:k/c>\nz: 1\n", "X") => "k: >-\n  X\nz: 1\n";
         literal_value_ending_in_newline_mid_line:
@@ -1022,18 +1054,18 @@ mod tests {
         // A fresh user's reports: the header was looked for on the line above the first
         // content line, and the indentation taken from it.
         literal_opened_by_blank_lines_sets_its_header:
-            ("k: |\n\n  $<kv:k/c>\nx: 1\n", "v") => "k: |-\n\n  v\nx: 1\n";
+            ("k: |\n\n  $<kv:k/c>\nx: 1\n", "v") => "k: |\n\n  v\nx: 1\n";
         literal_opened_by_blank_lines_with_spaces:
-            ("k: |\n  \n \n  $<kv:k/c>\nx: 1\n", "a\nb\n") => "k: |\n  \n \n  a\n  b\nx: 1\n";
+            ("k: |\n  \n \n  $<kv:k/c>\nx: 1\n", "a\nb\n") => "k: |+\n  \n \n  a\n  b\n\nx: 1\n";
         literal_indentation_indicator_sets_the_indentation:
-            ("k: |2\n   $<kv:k/c>\n", "a\nb") => "k: |2-\n   a\n  b\n";
+            ("k: |2\n   $<kv:k/c>\n", "a\nb") => "k: |2\n   a\n  b\n";
         nested_literal_indentation_indicator:
-            ("m:\n  k: |1\n     $<kv:k/c>\n", "a\nb\n") => "m:\n  k: |1\n     a\n   b\n";
+            ("m:\n  k: |1\n     $<kv:k/c>\n", "a\nb\n") => "m:\n  k: |1+\n     a\n   b\n\n";
         // A fresh user's report: with node properties saphyr's span starts at them.
         literal_with_an_anchor: ("k: &anc |\n  $<kv:k/c>\nb: *anc\n", "a\nb") => "k: &anc |-\n  a\n  b\nb: *anc\n";
         literal_with_a_tag: ("k: !!str |\n  $<kv:k/c>\n", "a\nb\n") => "k: !!str |\n  a\n  b\n";
         literal_with_properties_on_their_own_line:
-            ("k: &a\n  |2\n\n   $<kv:k/c>\n", "x\ny") => "k: &a\n  |2-\n\n   x\n  y\n";
+            ("k: &a\n  |2\n\n   $<kv:k/c>\n", "x\ny") => "k: &a\n  |2\n\n   x\n  y\n";
         // A fresh user's report: `>` kept its final newline where `|` did not.
         folded_ending_in_the_placeholder_keeps_no_newline: ("k: >\n  $<kv:k/c>\nz: 1\n", "a b") => "k: >-\n  a b\nz: 1\n";
         folded_with_text_after_keeps_its_newline: ("k: >\n  $<kv:k/c> x\nz: 1\n", "a") => "k: >\n  a x\nz: 1\n";
