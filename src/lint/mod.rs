@@ -149,6 +149,12 @@ pub fn lint_file(path: &Path, text: &str, file_type: FileType, options: &LintOpt
     if findings.is_empty() {
         return Linted { findings, masks, unreadable };
     }
+    // Past the point where its reader stopped, a file's credentials were not looked for:
+    // every shown line from there on is masked but for its placeholders.
+    if let Some(error) = &unreadable {
+        let line_start = text[..error.span.offset].rfind('\n').map_or(0, |i| i + 1);
+        masks.extend(outside_items(&items, line_start..text.len()));
+    }
 
     // Only a file with findings needs to know where its values are (the parse of YAML
     // said so already); other types take them from their pairs.

@@ -66,6 +66,24 @@ fn a_value_after_a_tag_or_anchor_is_masked() {
     assert!(stdout(&output).contains("2 |   password: !!str \"****\"\n"), "{}", stdout(&output));
 }
 
+/// Past the point where a file's reader stopped, no credential was looked for, so every
+/// line shown from there on is masked but for its placeholders; a bare JSON word under a
+/// credential's key is a credential (a second fresh user's report: both were shown).
+#[test]
+fn lines_past_a_syntax_error_and_bare_json_words_are_masked() {
+    let s = Scratch::new();
+    s.write("conf/a.yaml", format!("a: b: c\npassword: {CANARY} $<kv:bad\n"));
+    s.write("conf/b.yaml", format!("x: [1,\npassword: \"{CANARY} $<kv:bad\n"));
+    s.write("conf/c.json", format!("{{\"password\": {CANARY}, \"b\": \"$<kv:bad\"}}\n"));
+    for format in FORMATS {
+        let output = run(s.path(), &["lint", "conf", "--output-format", format]);
+        assert_exit(&output, 2);
+        assert_no_leak(CANARY, &format!("{}{}", stdout(&output), stderr(&output)));
+    }
+    let output = run(s.path(), &["lint", "conf/a.yaml", "--output-format", "full"]);
+    assert!(stdout(&output).contains("2 | ****$<kv:bad"), "{}", stdout(&output));
+}
+
 /// A quoted `.env` value that runs on over line breaks (dotenvy reads it so) is masked on
 /// every line it spans, not only its first: a finding on a later line showed it.
 #[test]

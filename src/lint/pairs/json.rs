@@ -87,7 +87,12 @@ impl Pass<'_> {
             .max(1);
         if let Some(Frame::Object { id, key: key @ Some(_) }) = self.stack.last_mut() {
             let (id, name) = (*id, key.take().unwrap_or_default());
-            self.pairs.push(name, id, at..at + len, ScalarKind::Typed);
+            // A bare word that is no JSON literal (`"password": hunter2`) is text, and is
+            // checked (and masked) as a credential value would be.
+            let token = &self.text[at..at + len];
+            let typed = serde_json::from_str::<serde_json::Value>(token).is_ok();
+            let kind = if typed { ScalarKind::Typed } else { ScalarKind::Text };
+            self.pairs.push(name, id, at..at + len, kind);
         }
         at + len
     }
@@ -106,6 +111,16 @@ mod tests {
         assert_eq!(shown(&pairs, text), expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
         assert_eq!(pairs.pairs[2].kind, ScalarKind::Typed);
         assert_eq!(pairs.mappings[pairs.pairs[3].mapping].parent_key.as_deref(), Some("l"));
+    }
+
+    #[test]
+    fn bare_words_that_are_no_literal_are_text() {
+        let text = r#"{"a": 1e3, "b": null, "password": hunter2, "p": $<kv:kv-app/x>}"#;
+        let kinds: Vec<_> = extract(text).pairs.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [ScalarKind::Typed, ScalarKind::Typed, ScalarKind::Text, ScalarKind::Text]
+        );
     }
 
     #[test]
