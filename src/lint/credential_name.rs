@@ -36,6 +36,8 @@ pub const CREDENTIAL_NAMES: &[&str] = &[
     "client key",
     "ssh key",
     "storage key",
+    "ssl key",
+    "tls key",
     "credential",
     "credentials",
 ];

@@ -171,19 +171,56 @@ pub(crate) fn is_not_secret(value: &str) -> bool {
 }
 
 /// A path to a key or certificate file (`client_key: /etc/ssl/client.key`, `ssh_key:
-/// ~/.ssh/id_rsa`): it names where a secret is kept, not the secret. A relative path must
-/// say so (`./`, `../`, `~/`); an absolute one must end in a key or certificate file's
-/// extension, since a password may start with `/`.
+/// ~/.ssh/id_rsa`, `dbfs:/keys/app.pem`): it names where a secret is kept, not the
+/// secret. A value is taken for a path when it says so: a relative start (`./`, `../`,
+/// `~/`, `$HOME/`), a storage URL scheme, a Windows drive, an absolute path under a
+/// well-known folder, or a path-like name ending in a key or certificate file's
+/// extension. Other values starting with `/` may be passwords (base64 holds `/`).
 fn is_file_path(value: &str) -> bool {
     const EXTENSIONS: &[&str] =
         &["key", "pem", "crt", "cer", "der", "p8", "p12", "pfx", "jks", "keystore", "pub", "ppk"];
-    if value.contains(char::is_whitespace) {
+    const SCHEMES: &[&str] = &[
+        "file:", "dbfs:/", "abfss://", "abfs://", "wasbs://", "wasb://", "adl://", "s3://",
+        "s3a://", "gs://", "hdfs://",
+    ];
+    const ROOTS: &[&str] = &[
+        "etc",
+        "home",
+        "opt",
+        "var",
+        "usr",
+        "mnt",
+        "dbfs",
+        "run",
+        "tmp",
+        "root",
+        "srv",
+        "dev",
+        "secrets",
+        "keys",
+        "certs",
+        "ssl",
+        "Volumes",
+        "Workspace",
+        "Users",
+    ];
+    if value.len() < 3 || value.contains(char::is_whitespace) {
         return false;
     }
-    let relative = ["./", "../", "~/"].iter().any(|p| value.starts_with(p));
+    let relative = ["./", "../", "~/", "$HOME/", "${HOME}/"].iter().any(|p| value.starts_with(p));
+    let scheme =
+        SCHEMES.iter().any(|s| value.get(..s.len()).is_some_and(|v| v.eq_ignore_ascii_case(s)));
+    let drive = value.as_bytes()[0].is_ascii_alphabetic()
+        && value[1..].starts_with([':'])
+        && value[2..].starts_with(['\\', '/']);
+    let under_root = value
+        .strip_prefix('/')
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(root, _)| ROOTS.contains(&root));
     let extension = value.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let key_file = extension.is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
-    relative && value.len() > 3 || value.starts_with('/') && value.len() > 1 && key_file
+    let key_file = extension.is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/\\~:".contains(c));
+    relative || scheme || drive || under_root || key_file
 }
 
 /// References resolved elsewhere: `${param}`, Databricks `{{secrets/..}}` and

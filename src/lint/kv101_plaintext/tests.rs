@@ -47,10 +47,21 @@ kv101! {
     // A fresh user's report: a line break in a key broke `concise`'s one line a finding.
     yaml_key_with_a_line_break_stays_on_one_line: YAML, "\"x\\npassword\": hunter2xyz\n" =>
         ["1:16 KV101 plaintext credential in `x\\npassword`"];
-    // Where the key is kept is no secret.
+    // Where the key is kept is no secret (a second fresh user's report: many paths were
+    // flagged, and any `~...` value was exempt).
     yaml_key_file_paths_never: YAML,
-        "client_key: /etc/ssl/client.key\nssh_key: ~/.ssh/id_rsa\nprivate_key: ./keys/app.pem\n\
-         password: /Xk29sL\n" => ["4:11 KV101 plaintext credential in `password`"];
+        "a_key: /etc/ssl/client.key\nb_key: ~/.ssh/id_rsa\nc_key: ./keys/app.pem\n\
+         d_key: /home/u/.ssh/id_rsa\ne_key: $HOME/.ssh/id_rsa\nf_key: keys/client.key\n\
+         g_key: client.key\nh_key: C:\\certs\\client.key\ni_key: file:///etc/ssl/c.key\n\
+         j_key: dbfs:/keys/client.key\nk_key: abfss://c@acct.dfs.core.windows.net/keys/x.key\n\
+         l_key: /etc/ssl/client.key.bak\nm_key: /dev/null\nn_key: /secrets/api.txt\n" => [];
+    yaml_values_that_only_start_like_paths: YAML,
+        "password: /Xk29sL\nssh_key: ~x\nsecret: /9j/4AAQSkZJRg==\nssl_key: s3cr3t\n" => [
+        "1:11 KV101 plaintext credential in `password`",
+        "2:10 KV101 plaintext credential in `ssh_key`",
+        "3:9 KV101 plaintext credential in `secret`",
+        "4:10 KV101 plaintext credential in `ssl_key`",
+    ];
     // The finding points at the value, past its node properties (a tag, an anchor).
     yaml_value_after_node_properties: YAML,
         "a: !!str \"hunter2\"\npassword: !!str \"hunter2\"\ntoken: &x 'a b'\nsecret: !!str |\n  s3cr3t\n" => [
