@@ -91,11 +91,7 @@ impl Substitution for Secrets<'_> {
             .filter(|&n| !self.values.contains_key(&self.lookups[n].id.key()))
             .collect();
         let asked: Vec<Lookup> = pending.iter().map(|&n| self.lookups[n].clone()).collect();
-        tracing::debug!(
-            distinct = self.lookups.len(),
-            to_fetch = asked.len(),
-            "resolving secrets (a local source has answered as files were read)"
-        );
+        tracing::debug!(distinct = self.lookups.len(), to_fetch = asked.len(), "resolving secrets");
         // The source answers on its own thread; each batch of answers is taken in here,
         // and the files waiting for them are written, while the rest is still fetched.
         let source = self.source;

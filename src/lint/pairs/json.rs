@@ -90,7 +90,7 @@ impl Pass<'_> {
             // A bare word that is no JSON literal (`"password": hunter2`) is text, and is
             // checked (and masked) as a credential value would be.
             let token = &self.text[at..at + len];
-            let typed = serde_json::from_str::<serde_json::Value>(token).is_ok();
+            let typed = serde_json::from_str::<serde::de::IgnoredAny>(token).is_ok();
             let kind = if typed { ScalarKind::Typed } else { ScalarKind::Text };
             self.pairs.push(name, id, at..at + len, kind);
         }
